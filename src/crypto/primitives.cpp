@@ -1,0 +1,208 @@
+// Randomness, encodings, hashes and MACs. libsodium for randomness and constant-time work,
+// OpenSSL for SHA-2 and HMAC (one-shot calls, no state to leak).
+#include <bulwark/crypto.hpp>
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <sodium.h>
+
+#include <stdexcept>
+
+namespace bulwark::crypto {
+namespace {
+
+// sodium_init must run before any libsodium call; it is idempotent and thread-safe.
+void ensure_sodium() {
+    static const int ready = sodium_init();
+    if (ready < 0) throw std::runtime_error("libsodium could not be initialised");
+}
+
+constexpr char kB64Url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+constexpr char kB64Std[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+std::string encode64(ByteView data, const char* alphabet, bool pad) {
+    std::string out;
+    out.reserve((data.size() + 2) / 3 * 4);
+    std::size_t i = 0;
+    for (; i + 3 <= data.size(); i += 3) {
+        std::uint32_t v = (data[i] << 16) | (data[i + 1] << 8) | data[i + 2];
+        out += alphabet[(v >> 18) & 63];
+        out += alphabet[(v >> 12) & 63];
+        out += alphabet[(v >> 6) & 63];
+        out += alphabet[v & 63];
+    }
+    const std::size_t rest = data.size() - i;
+    if (rest == 1) {
+        std::uint32_t v = data[i] << 16;
+        out += alphabet[(v >> 18) & 63];
+        out += alphabet[(v >> 12) & 63];
+        if (pad) out += "==";
+    } else if (rest == 2) {
+        std::uint32_t v = (data[i] << 16) | (data[i + 1] << 8);
+        out += alphabet[(v >> 18) & 63];
+        out += alphabet[(v >> 12) & 63];
+        out += alphabet[(v >> 6) & 63];
+        if (pad) out += '=';
+    }
+    return out;
+}
+
+int value64(char c, bool url) {
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (url ? c == '-' : c == '+') return 62;
+    if (url ? c == '_' : c == '/') return 63;
+    return -1;
+}
+
+// decode64 refuses anything but the canonical encoding, so one value has one spelling
+// (a MAC over a token and over its re-encoding must not both verify).
+std::optional<Bytes> decode64(std::string_view text, bool url) {
+    if (!url) {
+        if (text.size() % 4 != 0) return std::nullopt;
+        std::size_t padding = 0;
+        while (padding < 2 && padding < text.size() && text[text.size() - 1 - padding] == '=')
+            ++padding;
+        text.remove_suffix(padding);
+        if (padding > 0 && text.size() % 4 == 0) return std::nullopt;
+    }
+    if (text.size() % 4 == 1) return std::nullopt;
+    Bytes out;
+    out.reserve(text.size() * 3 / 4);
+    std::uint32_t acc = 0;
+    int bits = 0;
+    for (char c : text) {
+        const int v = value64(c, url);
+        if (v < 0) return std::nullopt;
+        acc = (acc << 6) | static_cast<std::uint32_t>(v);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out.push_back(static_cast<std::uint8_t>((acc >> bits) & 0xff));
+        }
+    }
+    if (bits > 0 && (acc & ((1u << bits) - 1)) != 0) return std::nullopt;  // non-canonical tail
+    return out;
+}
+
+}  // namespace
+
+SecretBytes::SecretBytes(ByteView bytes) : data_(bytes.begin(), bytes.end()) {}
+SecretBytes::SecretBytes(const SecretBytes& other) : data_(other.data_) {}
+SecretBytes::SecretBytes(SecretBytes&& other) noexcept : data_(std::move(other.data_)) {
+    other.wipe();
+}
+SecretBytes& SecretBytes::operator=(const SecretBytes& other) {
+    if (this != &other) {
+        wipe();
+        data_ = other.data_;
+    }
+    return *this;
+}
+SecretBytes& SecretBytes::operator=(SecretBytes&& other) noexcept {
+    if (this != &other) {
+        wipe();
+        data_ = std::move(other.data_);
+        other.wipe();
+    }
+    return *this;
+}
+SecretBytes::~SecretBytes() { wipe(); }
+void SecretBytes::wipe() noexcept {
+    crypto::wipe(data_.data(), data_.size());
+    data_.clear();
+}
+
+Bytes random_bytes(std::size_t n) {
+    ensure_sodium();
+    Bytes out(n);
+    randombytes_buf(out.data(), out.size());
+    return out;
+}
+
+std::string random_token(std::size_t bytes) {
+    Bytes raw = random_bytes(bytes);
+    std::string token = base64url_encode(raw);
+    wipe(raw.data(), raw.size());
+    return token;
+}
+
+std::uint32_t random_uniform(std::uint32_t upper_bound) {
+    ensure_sodium();
+    return randombytes_uniform(upper_bound);
+}
+
+std::string base64url_encode(ByteView data) { return encode64(data, kB64Url, false); }
+std::optional<Bytes> base64url_decode(std::string_view text) { return decode64(text, true); }
+std::string base64_encode(ByteView data) { return encode64(data, kB64Std, true); }
+std::optional<Bytes> base64_decode(std::string_view text) { return decode64(text, false); }
+
+std::string hex_encode(ByteView data) {
+    static constexpr char kDigits[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(data.size() * 2);
+    for (std::uint8_t b : data) {
+        out += kDigits[b >> 4];
+        out += kDigits[b & 15];
+    }
+    return out;
+}
+
+std::optional<Bytes> hex_decode(std::string_view text) {
+    if (text.size() % 2 != 0) return std::nullopt;
+    auto nibble = [](char c) -> int {
+        if (c >= '0' && c <= '9') return c - '0';
+        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+        return -1;
+    };
+    Bytes out(text.size() / 2);
+    for (std::size_t i = 0; i < out.size(); ++i) {
+        const int hi = nibble(text[2 * i]);
+        const int lo = nibble(text[2 * i + 1]);
+        if (hi < 0 || lo < 0) return std::nullopt;
+        out[i] = static_cast<std::uint8_t>(hi << 4 | lo);
+    }
+    return out;
+}
+
+std::array<std::uint8_t, 32> sha256(ByteView data) {
+    std::array<std::uint8_t, 32> out{};
+    unsigned int len = 0;
+    if (EVP_Digest(data.data(), data.size(), out.data(), &len, EVP_sha256(), nullptr) != 1)
+        throw std::runtime_error("SHA-256 failed");
+    return out;
+}
+
+std::array<std::uint8_t, 32> hmac_sha256(ByteView key, ByteView data) {
+    std::array<std::uint8_t, 32> out{};
+    unsigned int len = 0;
+    if (!HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), data.data(), data.size(),
+              out.data(), &len))
+        throw std::runtime_error("HMAC-SHA256 failed");
+    return out;
+}
+
+std::array<std::uint8_t, 64> hmac_sha512(ByteView key, ByteView data) {
+    std::array<std::uint8_t, 64> out{};
+    unsigned int len = 0;
+    if (!HMAC(EVP_sha512(), key.data(), static_cast<int>(key.size()), data.data(), data.size(),
+              out.data(), &len))
+        throw std::runtime_error("HMAC-SHA512 failed");
+    return out;
+}
+
+bool equal(ByteView a, ByteView b) noexcept {
+    // The length of a MAC or token is public; only the contents must not leak through timing.
+    if (a.size() != b.size()) return false;
+    if (a.empty()) return true;
+    ensure_sodium();
+    return sodium_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+void wipe(void* data, std::size_t size) noexcept {
+    if (data != nullptr && size > 0) sodium_memzero(data, size);
+}
+
+}  // namespace bulwark::crypto

@@ -1,0 +1,123 @@
+#include <bulwark/crypto.hpp>
+
+#include <gtest/gtest.h>
+
+namespace bulwark::crypto {
+namespace {
+
+struct Base64Case {
+    const char* name;
+    std::string raw;
+    const char* url;
+    const char* standard;
+};
+
+TEST(Base64, Rfc4648Vectors) {
+    const Base64Case cases[] = {
+        {"empty", "", "", ""},
+        {"f", "f", "Zg", "Zg=="},
+        {"fo", "fo", "Zm8", "Zm8="},
+        {"foo", "foo", "Zm9v", "Zm9v"},
+        {"foob", "foob", "Zm9vYg", "Zm9vYg=="},
+        {"fooba", "fooba", "Zm9vYmE", "Zm9vYmE="},
+        {"foobar", "foobar", "Zm9vYmFy", "Zm9vYmFy"},
+        {"url_alphabet", "\xfb\xff", "-_8", "+/8="},
+    };
+    for (const auto& c : cases) {
+        SCOPED_TRACE(c.name);
+        EXPECT_EQ(base64url_encode(as_bytes(c.raw)), c.url);
+        EXPECT_EQ(base64_encode(as_bytes(c.raw)), c.standard);
+        auto back = base64url_decode(c.url);
+        ASSERT_TRUE(back.has_value());
+        EXPECT_EQ(std::string(back->begin(), back->end()), c.raw);
+        auto back_std = base64_decode(c.standard);
+        ASSERT_TRUE(back_std.has_value());
+        EXPECT_EQ(std::string(back_std->begin(), back_std->end()), c.raw);
+    }
+}
+
+TEST(Base64, StrictDecodingRefusesBadInput) {
+    const struct {
+        const char* name;
+        const char* text;
+    } bad_url[] = {
+        {"padding", "Zg=="}, {"standard_alphabet", "+/8"}, {"whitespace", "Zm 9v"},
+        {"one_char_tail", "Zm9vY"}, {"non_canonical_bits", "Zh"}, {"nul", "Zm\0v"},
+    };
+    for (const auto& c : bad_url) {
+        SCOPED_TRACE(c.name);
+        EXPECT_FALSE(base64url_decode(c.text).has_value());
+    }
+    EXPECT_FALSE(base64_decode("Zg=").has_value());
+    EXPECT_FALSE(base64_decode("Zg").has_value());
+    EXPECT_FALSE(base64_decode("Z===").has_value());
+}
+
+TEST(Hex, RoundTripAndBadInput) {
+    EXPECT_EQ(hex_encode(as_bytes("\x01\xab\xff")), "01abff");
+    auto back = hex_decode("01ABff");
+    ASSERT_TRUE(back);
+    EXPECT_EQ(hex_encode(*back), "01abff");
+    EXPECT_FALSE(hex_decode("abc"));
+    EXPECT_FALSE(hex_decode("zz"));
+}
+
+// RFC 4231 test cases 1, 2 and 6 for HMAC-SHA256 and HMAC-SHA512.
+TEST(Hmac, Rfc4231) {
+    const struct {
+        const char* name;
+        std::string key;
+        std::string data;
+        const char* sha256;
+        const char* sha512;
+    } cases[] = {
+        {"case1", std::string(20, '\x0b'), "Hi There",
+         "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7",
+         "87aa7cdea5ef619d4ff0b4241a1d6cb02379f4e2ce4ec2787ad0b30545e17cde"
+         "daa833b7d6b8a702038b274eaea3f4e4be9d914eeb61f1702e696c203a126854"},
+        {"case2", "Jefe", "what do ya want for nothing?",
+         "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843",
+         "164b7a7bfcf819e2e395fbe73b56e0a387bd64222e831fd610270cd7ea250554"
+         "9758bf75c05a994a6d034f65f8f0e6fdcaeab1a34d4a6b4b636e070a38bce737"},
+        {"case6", std::string(131, '\xaa'), "Test Using Larger Than Block-Size Key - Hash Key First",
+         "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54",
+         "80b24263c7c1a3ebb71493c1dd7be8b49b46d1f41b4aeec1121b013783f8f352"
+         "6b56d037e05f2598bd0fd2215d6a1e5295e64f73f63f0aec8b915a985d786598"},
+    };
+    for (const auto& c : cases) {
+        SCOPED_TRACE(c.name);
+        EXPECT_EQ(hex_encode(hmac_sha256(as_bytes(c.key), as_bytes(c.data))), c.sha256);
+        EXPECT_EQ(hex_encode(hmac_sha512(as_bytes(c.key), as_bytes(c.data))), c.sha512);
+    }
+}
+
+TEST(Sha256, KnownAnswer) {
+    EXPECT_EQ(hex_encode(sha256(as_bytes("abc"))),
+              "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+TEST(Equal, ComparesContentsAndLength) {
+    EXPECT_TRUE(equal("abc", "abc"));
+    EXPECT_FALSE(equal("abc", "abd"));
+    EXPECT_FALSE(equal("abc", "abcd"));
+    EXPECT_TRUE(equal("", ""));
+}
+
+TEST(Random, TokensAreLongAndDistinct) {
+    const std::string a = random_token();
+    const std::string b = random_token();
+    EXPECT_EQ(a.size(), 43u);  // 32 bytes, unpadded base64url
+    EXPECT_NE(a, b);
+    EXPECT_EQ(random_bytes(16).size(), 16u);
+    for (int i = 0; i < 100; ++i) EXPECT_LT(random_uniform(7), 7u);
+}
+
+TEST(SecretBytes, MoveLeavesSourceEmpty) {
+    SecretBytes a(std::string_view("key material"));
+    SecretBytes b(std::move(a));
+    EXPECT_EQ(b.size(), 12u);
+    EXPECT_TRUE(a.empty());  // NOLINT(bugprone-use-after-move): checking the wipe
+}
+
+}  // namespace
+}  // namespace bulwark::crypto
