@@ -130,8 +130,15 @@ enum class UnsignError {
 };
 std::string_view unsign_error_name(UnsignError e) noexcept;
 
-// Signer makes signed, timestamped values (the itsdangerous idea): `value.timestamp.mac`
-// in base64url, the MAC over purpose, timestamp and value with the purpose's subkey.
+// Signer makes signed, timestamped values (the itsdangerous idea):
+// `b64(value).b64(timestamp).b64(mac)`, each part unpadded base64url (so the result is safe in
+// a URL or cookie), timestamp = Unix seconds as minimal big-endian bytes, and
+// mac = HMAC-SHA256(subkey(purpose), "bulwark.signed.v1\0" purpose "\0" SHA-256(first two parts)).
+// unsign tries the subkeys of every key in the ring, then those of every other purpose, so a
+// value signed for another job is reported as `wrong_purpose` (an authenticated fact), never
+// accepted. Checks run in the order malformed -> signature/purpose -> age.
+// Values whose signed form would exceed kMaxSignedValue (about 12 KiB of input) are refused
+// by unsign, so keep signed values small. Thread-safe after construction (immutable).
 class Signer {
 public:
     explicit Signer(KeyRing ring);
@@ -140,7 +147,8 @@ public:
     std::string sign(std::string_view value, Purpose purpose) const;
     std::string sign_at(std::string_view value, Purpose purpose,
                         std::chrono::system_clock::time_point now) const;
-    // unsign checks the signature and the age and returns the value.
+    // unsign checks the signature and the age and returns the value. An age above max_age
+    // (or a negative max_age) is `expired`. Never throws on any input.
     Result<std::string, UnsignError> unsign(std::string_view signed_value, Purpose purpose,
                                             std::chrono::seconds max_age) const;
     Result<std::string, UnsignError> unsign_at(std::string_view signed_value, Purpose purpose,
@@ -149,9 +157,12 @@ public:
 
     // kMaxSignedValue bounds what unsign will parse (bytes).
     static constexpr std::size_t kMaxSignedValue = 16 * 1024;
+    // kFutureLeeway: a timestamp this far ahead of our clock is still accepted (clock skew).
+    static constexpr std::chrono::seconds kFutureLeeway{60};
 
 private:
     KeyRing ring_;
+    std::vector<std::vector<SecretBytes>> keys_;  // [purpose][key generation], current first
 };
 
 }  // namespace bulwark::crypto
