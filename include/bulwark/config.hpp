@@ -184,7 +184,9 @@ public:
 // LoadOptions: where settings come from. `overrides` (command line flags such as
 // BULWARK_PORT) win over the environment, which wins over `.env`.
 struct LoadOptions {
-    std::optional<std::filesystem::path> dotenv_path;  // default: ./.env if it exists
+    // from_env: default ./.env if it exists; from_map: read only when given. A given path
+    // that does not exist is a ConfigError.
+    std::optional<std::filesystem::path> dotenv_path;
     bool read_dotenv = true;
     std::map<std::string, std::string> overrides;
     std::vector<std::string> extra_known_names;  // BULWARK_* names an app reads itself
@@ -226,16 +228,18 @@ struct Config {
     // key_ring: SECRET_KEY and its fallbacks, for crypto::Signer and friends.
     crypto::KeyRing key_ring() const;
     // get: the raw value of any variable seen while loading (after precedence), for names
-    // an app reads itself. Do not use it for secrets; those have typed fields.
+    // an app reads itself. Secret variables (SECRET_KEY, *_SECRET, ...) are not kept here.
     std::optional<std::string> get(std::string_view name) const;
 
     // from_env reads the process environment plus `.env`; throws ConfigError to refuse start.
     static Config from_env(const LoadOptions& options = {});
-    // from_map is from_env with `vars` standing in for the process environment (tests).
+    // from_map is from_env with `vars` standing in for the process environment (tests);
+    // it reads a .env file only when options.dotenv_path is given.
     static Config from_map(const std::map<std::string, std::string>& vars,
                            const LoadOptions& options = {});
 
 private:
+    friend class ConfigBuilder;
     std::map<std::string, std::string, std::less<>> raw_;
 };
 
