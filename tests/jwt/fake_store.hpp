@@ -68,6 +68,10 @@ public:
         if (it == data.end()) return std::optional<store::Ttl>{};
         return std::optional<store::Ttl>{it->second.second};
     }
+    Result<void, store::StoreError> rate_hit(std::span<const store::RateRequest>,
+                                             std::span<store::RateOutcome>) override {
+        return store::StoreError::internal;  // not used by these components
+    }
     std::string_view backend() const noexcept override { return "fake"; }
 
 private:
