@@ -17,9 +17,11 @@
 #include <bulwark/result.hpp>
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -35,6 +37,33 @@ enum class StoreError {
 std::string_view error_name(StoreError e) noexcept;
 
 using Ttl = std::chrono::milliseconds;
+
+// RateAlgorithm: how rate_hit counts (docs/ratelimit.md compares them).
+enum class RateAlgorithm {
+    fixed_window,    // a window of `period` starting at the first hit; cheapest, bursts at edges
+    sliding_window,  // two aligned windows, the previous one weighted by its overlap
+    gcra,            // generic cell rate algorithm: a token bucket of `limit` refilled evenly
+};
+
+// RateRequest: one limit to count a hit against. `now_ms` is the caller's wall clock
+// (milliseconds since the epoch), so every instance and backend computes alike.
+struct RateRequest {
+    std::string_view key;
+    RateAlgorithm algorithm = RateAlgorithm::fixed_window;
+    std::int64_t limit = 1;     // hits allowed per period (> 0)
+    Ttl period{1000};           // > 0
+    std::int64_t cost = 1;      // > 0
+    std::int64_t now_ms = 0;
+};
+
+// RateOutcome: what one limit says about the hit.
+struct RateOutcome {
+    bool allowed = false;
+    std::int64_t remaining = 0;       // hits left in the current window after this one
+    Ttl reset{0};                     // until the window resets (the bucket is full again)
+    Ttl retry_after{0};               // when rejected: until a retry can succeed
+    bool first_rejection = false;     // the first rejection of this key in this window
+};
 
 // Store: a small key-value interface with TTLs and atomic counters. Implementations are
 // thread-safe. A TTL of zero means "no expiry"; expired entries are never returned.
@@ -56,11 +85,31 @@ public:
                                                        Ttl ttl_if_new) = 0;
     // ttl returns the time left on a live key (nullopt when missing or without expiry).
     virtual Result<std::optional<Ttl>, StoreError> ttl(std::string_view key) = 0;
+    // rate_hit counts one hit against several limits atomically, all or nothing: when every
+    // limit allows it, each counts it; when any rejects it, none does. Writes one outcome per
+    // request into `out` (same size). One round trip on Redis. Thread-safe.
+    virtual Result<void, StoreError> rate_hit(std::span<const RateRequest> requests,
+                                              std::span<RateOutcome> out) = 0;
+
+    // Usage: what the store holds, for the memory cap and diagnostics (approximate bytes).
+    struct Usage {
+        std::size_t entries = 0;
+        std::size_t bytes = 0;
+    };
+    // usage: the memory backend's accounting; nullopt for backends that keep no count.
+    virtual std::optional<Usage> usage() const { return std::nullopt; }
+
     // backend names the kind ("memory", "sqlite", "redis") for logs and diagnostics.
     virtual std::string_view backend() const noexcept = 0;
 };
 
 // open chooses a backend by URL scheme: memory://, sqlite:///abs/path.db, redis://host:port/db.
+// Options ride in the query string (docs/store.md has the table):
+//   memory://?max_bytes=67108864&max_entries=1000000
+//   sqlite:///var/lib/app/state.db?busy_timeout_ms=2000
+//   redis://:password@127.0.0.1:6379/0?timeout_ms=250&pool=8&prefix=app:
+// Errors: bad_url for a malformed URL or option, unavailable when the backend cannot be
+// opened (a Redis server that is down is not an error here: the pool connects lazily).
 Result<std::shared_ptr<Store>, StoreError> open(std::string_view url);
 
 }  // namespace bulwark::store
