@@ -1,0 +1,296 @@
+// escape.cpp: choosing an escaper for a context and applying it at render time.
+// References: Go html/template (escape.go, html.go, js.go, css.go, url.go); OWASP XSS
+// Prevention Cheat Sheet rules 1-5 (https://cheatsheetseries.owasp.org/cheatsheets/
+// Cross_Site_Scripting_Prevention_Cheat_Sheet.html).
+#include "escape.hpp"
+
+#include <array>
+#include <cmath>
+#include <cstdio>
+
+namespace bulwark::tmpl::detail {
+namespace {
+
+constexpr char kHex[] = "0123456789ABCDEF";
+
+bool is_alnum(unsigned char ch) {
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
+}
+
+void unquoted_attr_escape(std::string& out, std::string_view s) {
+    if (s.empty()) {
+        out += kFailsafe;  // `a={{x}} b` with x empty would make " b" the value of a
+        return;
+    }
+    for (char ch : s) {
+        switch (ch) {
+            case '\0': out += "&#xfffd;"; break;
+            case '\t': out += "&#9;"; break;
+            case '\n': out += "&#10;"; break;
+            case '\v': out += "&#11;"; break;
+            case '\f': out += "&#12;"; break;
+            case '\r': out += "&#13;"; break;
+            case ' ': out += "&#32;"; break;
+            case '"': out += "&#34;"; break;
+            case '&': out += "&amp;"; break;
+            case '\'': out += "&#39;"; break;
+            case '+': out += "&#43;"; break;
+            case '<': out += "&lt;"; break;
+            case '=': out += "&#61;"; break;
+            case '>': out += "&gt;"; break;
+            case '`': out += "&#96;"; break;
+            default: out += ch;
+        }
+    }
+}
+
+// url_scheme_allowed implements the filter browsers cannot be tricked around: the scheme
+// is what precedes the first ':' before any '/', '?' or '#', after the browser strips
+// leading C0 controls and spaces and removes tabs and newlines anywhere.
+bool url_scheme_allowed(std::string_view s) {
+    std::string scheme;
+    std::size_t i = 0;
+    while (i < s.size() && static_cast<unsigned char>(s[i]) <= 0x20) ++i;
+    for (; i < s.size(); ++i) {
+        char ch = s[i];
+        if (ch == '/' || ch == '?' || ch == '#') return true;  // relative URL
+        if (ch == ':') break;
+        if (ch == '\t' || ch == '\n' || ch == '\r') continue;
+        scheme += (ch >= 'A' && ch <= 'Z') ? static_cast<char>(ch + 32) : ch;
+    }
+    if (i == s.size()) return true;  // no scheme: relative
+    if (scheme == "http" || scheme == "https" || scheme == "mailto" || scheme == "tel") return true;
+    if (scheme == "data") {
+        std::string_view rest = s.substr(i + 1);
+        for (std::string_view type : {"image/png;base64,", "image/gif;base64,",
+                                      "image/jpeg;base64,", "image/webp;base64,"}) {
+            if (rest.starts_with(type)) {
+                for (char ch : rest.substr(type.size())) {
+                    if (!is_alnum(static_cast<unsigned char>(ch)) && ch != '+' && ch != '/' && ch != '=')
+                        return false;
+                }
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+enum class UrlMode { normalize, strict, query };
+
+void url_process(std::string& out, std::string_view s, UrlMode mode) {
+    for (char c : s) {
+        auto ch = static_cast<unsigned char>(c);
+        bool keep = is_alnum(ch) || ch == '-' || ch == '.' || ch == '_' || ch == '~';
+        if (!keep && mode != UrlMode::query) {
+            switch (ch) {
+                case '!': case '#': case '$': case '&': case '*': case '+': case ',': case '/':
+                case ';': case '=': case '?': case '@': case '[': case ']': case '%':
+                    keep = true;
+                    break;
+                case ':': keep = mode == UrlMode::normalize; break;
+                default: break;
+            }
+        }
+        if (keep) {
+            out += c;
+        } else {
+            out += '%';
+            out += kHex[ch >> 4];
+            out += kHex[ch & 15];
+        }
+    }
+}
+
+// js_string_escape keeps only characters that are inert in every JS string, HTML and
+// attribute context; everything else becomes \uXXXX, including U+2028/U+2029.
+void js_string_escape(std::string& out, std::string_view s) {
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        auto ch = static_cast<unsigned char>(s[i]);
+        if (ch >= 0x80) {
+            if (ch == 0xE2 && i + 2 < s.size() && static_cast<unsigned char>(s[i + 1]) == 0x80 &&
+                (static_cast<unsigned char>(s[i + 2]) == 0xA8 || static_cast<unsigned char>(s[i + 2]) == 0xA9)) {
+                out += static_cast<unsigned char>(s[i + 2]) == 0xA8 ? "\\u2028" : "\\u2029";
+                i += 2;
+                continue;
+            }
+            out += s[i];
+            continue;
+        }
+        if (is_alnum(ch) || ch == ' ' || ch == '_' || ch == ',' || ch == '.' || ch == '-' ||
+            ch == ':' || ch == ';' || ch == '!' || ch == '?' || ch == '@' || ch == '#' ||
+            ch == '$' || ch == '%' || ch == '^' || ch == '*' || ch == '(' || ch == ')' ||
+            ch == '=' || ch == '~' || ch == '[' || ch == ']' || ch == '{' || ch == '}' || ch == '|') {
+            out += static_cast<char>(ch);
+            continue;
+        }
+        out += "\\u00";
+        out += kHex[ch >> 4];
+        out += kHex[ch & 15];
+    }
+}
+
+void css_value_filter(std::string& out, std::string_view s) {
+    std::string lowered;
+    for (char ch : s) {
+        auto u = static_cast<unsigned char>(ch);
+        if (!is_alnum(u) && ch != ' ' && ch != '#' && ch != '%' && ch != ',' && ch != '.' &&
+            ch != '_' && ch != '-') {
+            out += kFailsafe;
+            return;
+        }
+        lowered += (ch >= 'A' && ch <= 'Z') ? static_cast<char>(ch + 32) : ch;
+    }
+    for (std::string_view bad : {"expression", "javascript", "vbscript", "behavior", "binding"}) {
+        if (lowered.find(bad) != std::string::npos) {
+            out += kFailsafe;
+            return;
+        }
+    }
+    out += s;
+}
+
+void css_string_escape(std::string& out, std::string_view s) {
+    for (char c : s) {
+        auto ch = static_cast<unsigned char>(c);
+        if (ch >= 0x80 || is_alnum(ch) || ch == ' ') {
+            out += c;
+        } else {
+            out += '\\';
+            if (ch >> 4) out += kHex[ch >> 4];
+            out += kHex[ch & 15];
+            out += ' ';
+        }
+    }
+}
+
+void apply_primary(std::string& out, const Value& v, Primary p) {
+    if (p == Primary::js_value) {
+        out += ' ';  // keep the literal from fusing with a neighbouring token (Go does this)
+        write_json(out, v);
+        out += ' ';
+        return;
+    }
+    std::string tmp;
+    std::string_view s;
+    if (v.is_string()) s = v.as_string();
+    else if (v.is_safe_html()) s = v.as_safe_html().str();
+    else {
+        tmp = v.to_string();
+        s = tmp;
+    }
+    switch (p) {
+        case Primary::html:
+        case Primary::html_always: html_escape(out, s); break;
+        case Primary::plain: out += s; break;
+        case Primary::url_filter:
+            if (url_scheme_allowed(s)) url_process(out, s, UrlMode::normalize);
+            else out += kBlockedUrl;
+            break;
+        case Primary::url_strict: url_process(out, s, UrlMode::strict); break;
+        case Primary::url_query: url_process(out, s, UrlMode::query); break;
+        case Primary::js_string: js_string_escape(out, s); break;
+        case Primary::css_value: css_value_filter(out, s); break;
+        case Primary::css_string: css_string_escape(out, s); break;
+        default: break;
+    }
+}
+
+}  // namespace
+
+void html_escape(std::string& out, std::string_view s) {
+    std::size_t run = 0;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        const char* rep = nullptr;
+        switch (s[i]) {
+            case '&': rep = "&amp;"; break;
+            case '<': rep = "&lt;"; break;
+            case '>': rep = "&gt;"; break;
+            case '"': rep = "&#34;"; break;
+            case '\'': rep = "&#39;"; break;
+            case '\0': rep = "\xEF\xBF\xBD"; break;
+            default: continue;
+        }
+        out.append(s.data() + run, i - run);
+        out += rep;
+        run = i + 1;
+    }
+    out.append(s.data() + run, s.size() - run);
+}
+
+std::string url_encode(std::string_view s) {
+    std::string out;
+    url_process(out, s, UrlMode::query);
+    return out;
+}
+
+void emit(std::string& out, const Value& v, Escaper e) {
+    if (e.primary == Primary::refused) return;
+    if (e.primary == Primary::html && e.wrapper == Wrapper::none) {
+        if (v.is_safe_html()) out += v.as_safe_html().str();
+        else if (v.is_string()) html_escape(out, v.as_string());
+        else if (v.is_int() || v.is_null() || v.is_bool()) v.append_to(out);
+        else html_escape(out, v.to_string());
+        return;
+    }
+    if (e.wrapper == Wrapper::none) {
+        apply_primary(out, v, e.primary);
+        return;
+    }
+    std::string inner;
+    apply_primary(inner, v, e.primary);
+    if (e.wrapper == Wrapper::quoted_attr) html_escape(out, inner);
+    else unquoted_attr_escape(out, inner);
+}
+
+bool plan_output(Context& c, Escaper& e, std::string& error) {
+    e.wrapper = c.delim == Delim::none ? Wrapper::none
+                : c.delim == Delim::space ? Wrapper::unquoted_attr : Wrapper::quoted_attr;
+    switch (c.state) {
+        case State::text: e.primary = Primary::html; return true;
+        case State::raw_text: e.primary = Primary::html_always; return true;
+        case State::before_value:
+            // `<a href={{x}}>`: an unquoted value starts here.
+            c.delim = Delim::space;
+            c.state = c.attr == AttrKind::url ? State::url
+                      : c.attr == AttrKind::js ? State::js
+                      : c.attr == AttrKind::css ? State::css : State::attr_value;
+            c.url_part = UrlPart::start;
+            c.js_ctx = JsCtx::regexp;
+            return plan_output(c, e, error);
+        case State::attr_value:
+            // srcdoc holds a document: escape once for it, once more for the attribute.
+            e.primary = c.attr == AttrKind::html ? Primary::html_always : Primary::plain;
+            return true;
+        case State::url:
+            e.primary = c.url_part == UrlPart::start ? Primary::url_filter
+                        : c.url_part == UrlPart::pre_query ? Primary::url_strict : Primary::url_query;
+            if (c.url_part == UrlPart::start) c.url_part = UrlPart::pre_query;
+            return true;
+        case State::js:
+            e.primary = Primary::js_value;
+            c.js_ctx = JsCtx::div_op;
+            return true;
+        case State::js_dq_str:
+        case State::js_sq_str: e.primary = Primary::js_string; return true;
+        case State::css: e.primary = Primary::css_value; return true;
+        case State::css_dq_str:
+        case State::css_sq_str: e.primary = Primary::css_string; return true;
+        case State::tag_open:
+        case State::tag_name: error = "output in a tag name is not allowed"; return false;
+        case State::tag:
+        case State::attr_name:
+        case State::after_name: error = "output in an attribute name is not allowed"; return false;
+        case State::html_comment:
+        case State::bogus_comment: error = "output inside an HTML comment is not allowed"; return false;
+        case State::js_template: error = "output inside a JS template literal is not allowed"; return false;
+        case State::js_regexp: error = "output inside a JS regular expression is not allowed"; return false;
+        case State::js_line_comment:
+        case State::js_block_comment:
+        case State::css_comment: error = "output inside a JS or CSS comment is not allowed"; return false;
+    }
+    error = "output in an unknown context";
+    return false;
+}
+
+}  // namespace bulwark::tmpl::detail

@@ -1,0 +1,1 @@
+void bulwark_sanitize_placeholder() {}
