@@ -1,0 +1,252 @@
+// engine.cpp: the connection pool, per-thread transaction pins, Database and Transaction.
+//
+// A call takes an idle connection (or opens one, up to max_connections; beyond that it waits
+// up to acquire_timeout) and gives it back after. A transaction instead pins its connection to
+// the thread until it ends, so every call of that thread on that Database joins it.
+#include "engine.hpp"
+
+#include <bulwark/crypto.hpp>
+
+#include <algorithm>
+#include <thread>
+
+namespace bulwark::db {
+namespace detail {
+namespace {
+
+struct Pin {
+    const Engine* engine;
+    std::unique_ptr<Connection> conn;
+    std::size_t depth;  // 1 = the outer transaction, 2+ = savepoints
+};
+thread_local std::vector<Pin> t_pins;
+
+Pin* find_pin(const Engine* engine) noexcept {
+    for (Pin& p : t_pins)
+        if (p.engine == engine) return &p;
+    return nullptr;
+}
+
+Sql begin_sql(Backend backend, Isolation isolation) {
+    if (backend == Backend::sqlite) return "BEGIN IMMEDIATE";
+    switch (isolation) {
+        case Isolation::repeatable_read: return "BEGIN ISOLATION LEVEL REPEATABLE READ";
+        case Isolation::serializable: return "BEGIN ISOLATION LEVEL SERIALIZABLE";
+        case Isolation::read_committed: break;
+    }
+    return "BEGIN ISOLATION LEVEL READ COMMITTED";
+}
+
+}  // namespace
+
+Engine::Engine(ParsedUrl url, Options options) : url_(std::move(url)), options_(options) {
+    if (url_.backend == Backend::sqlite && url_.sqlite_path == ":memory:") options_.max_connections = 1;
+    if (options_.max_connections == 0) options_.max_connections = 1;
+}
+
+Engine::~Engine() = default;
+
+Result<std::unique_ptr<Connection>, DbError> Engine::connect() {
+    if (url_.backend == Backend::sqlite) return open_sqlite(url_.sqlite_path, options_);
+    return open_postgresql(url_.pg_conninfo, options_);
+}
+
+Result<std::unique_ptr<Connection>, DbError> Engine::acquire() {
+    std::unique_lock lock(mutex_);
+    const auto deadline = std::chrono::steady_clock::now() + options_.acquire_timeout;
+    for (;;) {
+        if (!idle_.empty()) {
+            auto conn = std::move(idle_.back());
+            idle_.pop_back();
+            lock.unlock();
+            const auto now = std::chrono::steady_clock::now();
+            if (now - conn->last_used < options_.health_check_after_idle || conn->check_health()) return conn;
+            // The connection died while idle (server restart, network): replace it.
+            conn.reset();
+            auto fresh = connect();
+            if (!fresh) {
+                lock.lock();
+                --open_;
+                freed_.notify_one();
+            }
+            return fresh;
+        }
+        if (open_ < options_.max_connections) {
+            ++open_;
+            lock.unlock();
+            auto fresh = connect();
+            if (!fresh) {
+                lock.lock();
+                --open_;
+                freed_.notify_one();
+            }
+            return fresh;
+        }
+        if (freed_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty() &&
+            open_ >= options_.max_connections)
+            return DbError(ErrorCode::timeout, "no free connection within acquire_timeout");
+    }
+}
+
+void Engine::release(std::unique_ptr<Connection> conn) {
+    // A pooled connection must come back clean: the next borrower must not join a
+    // transaction someone opened with a bare BEGIN.
+    if (!conn->broken() && conn->in_transaction()) (void)conn->script("ROLLBACK");
+    std::lock_guard lock(mutex_);
+    if (conn->broken()) {
+        conn.reset();
+        --open_;
+    } else {
+        conn->last_used = std::chrono::steady_clock::now();
+        idle_.push_back(std::move(conn));
+    }
+    freed_.notify_one();
+}
+
+Connection* Engine::pinned() const noexcept {
+    Pin* p = find_pin(this);
+    return p ? p->conn.get() : nullptr;
+}
+
+std::size_t Engine::pinned_depth() const noexcept {
+    Pin* p = find_pin(this);
+    return p ? p->depth : 0;
+}
+
+Result<std::size_t, DbError> Engine::begin(Isolation isolation) {
+    if (Pin* p = find_pin(this)) {
+        auto r = p->conn->execute("SAVEPOINT bulwark_sp", {});
+        if (!r) return r.error();
+        return ++p->depth;
+    }
+    auto conn = acquire();
+    if (!conn) return conn.error();
+    auto r = (*conn)->execute(begin_sql(url_.backend, isolation), {});
+    if (!r) {
+        release(std::move(*conn));
+        return r.error();
+    }
+    t_pins.push_back(Pin{this, std::move(*conn), 1});
+    return std::size_t{1};
+}
+
+Result<void, DbError> Engine::finish(std::size_t depth, bool commit) {
+    Pin* p = find_pin(this);
+    if (p == nullptr || p->depth != depth)
+        return DbError(ErrorCode::misuse, "transaction ended out of order or on another thread");
+    Connection& conn = *p->conn;
+    Result<void, DbError> outcome;
+    if (depth > 1) {
+        if (!commit) {
+            auto r = conn.execute("ROLLBACK TO SAVEPOINT bulwark_sp", {});
+            if (!r) outcome = r.error();
+        }
+        auto r = conn.execute("RELEASE SAVEPOINT bulwark_sp", {});
+        if (!r && outcome) outcome = r.error();
+        --p->depth;
+        return outcome;
+    }
+    if (commit) {
+        auto r = conn.execute("COMMIT", {});
+        if (!r) {
+            outcome = r.error();
+            (void)conn.execute("ROLLBACK", {});  // SQLite keeps the transaction open on a failed COMMIT
+        } else if (conn.last_commit_rolled_back()) {
+            outcome = DbError(ErrorCode::misuse, "transaction had failed; COMMIT rolled it back");
+        }
+    } else {
+        auto r = conn.execute("ROLLBACK", {});
+        if (!r) outcome = r.error();
+    }
+    auto owned = std::move(p->conn);
+    t_pins.erase(t_pins.begin() + (p - t_pins.data()));
+    release(std::move(owned));
+    return outcome;
+}
+
+void retry_sleep(const RetryOptions& options, int attempt) {
+    // Full jitter (random in [0, cap)) keeps competing writers from retrying in lockstep.
+    auto cap = options.first_delay * (1LL << std::min(attempt - 1, 16));
+    cap = std::min<std::chrono::milliseconds>(cap, options.max_delay);
+    const auto us = static_cast<std::uint32_t>(std::max<std::int64_t>(1, cap.count() * 1000));
+    std::this_thread::sleep_for(std::chrono::microseconds(crypto::random_uniform(us)));
+}
+
+}  // namespace detail
+
+Result<Database, DbError> Database::open(std::string_view url, Options options) {
+    auto parsed = detail::parse_url(url);
+    if (!parsed) return parsed.error();
+    auto engine = std::make_shared<detail::Engine>(std::move(*parsed), options);
+    auto conn = engine->acquire();  // fail fast on a bad path, host or password
+    if (!conn) return conn.error();
+    engine->release(std::move(*conn));
+    return Database(std::move(engine));
+}
+
+Backend Database::backend() const noexcept { return engine_->backend(); }
+
+Result<std::int64_t, DbError> Database::run_execute(Sql sql, std::span<const detail::Param> params) {
+    if (params.size() != sql.placeholder_count()) return DbError(ErrorCode::bind_mismatch, "argument count differs from placeholders");
+    if (auto* conn = engine_->pinned()) return conn->execute(sql, params);
+    auto conn = engine_->acquire();
+    if (!conn) return conn.error();
+    auto r = (*conn)->execute(sql, params);
+    engine_->release(std::move(*conn));
+    return r;
+}
+
+Result<std::vector<Row>, DbError> Database::run_query(Sql sql, std::span<const detail::Param> params) {
+    if (params.size() != sql.placeholder_count()) return DbError(ErrorCode::bind_mismatch, "argument count differs from placeholders");
+    if (auto* conn = engine_->pinned()) return conn->query(sql, params, kMaxRows);
+    auto conn = engine_->acquire();
+    if (!conn) return conn.error();
+    auto r = (*conn)->query(sql, params, kMaxRows);
+    engine_->release(std::move(*conn));
+    return r;
+}
+
+Result<void, DbError> Database::execute_trusted_script(std::string_view trusted_sql) {
+    if (auto* conn = engine_->pinned()) return conn->script(trusted_sql);
+    auto conn = engine_->acquire();
+    if (!conn) return conn.error();
+    auto r = (*conn)->script(trusted_sql);
+    engine_->release(std::move(*conn));
+    return r;
+}
+
+Result<Transaction, DbError> Database::transaction(Isolation isolation) {
+    auto depth = engine_->begin(isolation);
+    if (!depth) return depth.error();
+    return Transaction(engine_, *depth);
+}
+
+Transaction::Transaction(Transaction&& other) noexcept
+    : engine_(std::move(other.engine_)), depth_(other.depth_), active_(other.active_) {
+    other.active_ = false;
+}
+
+Transaction::~Transaction() {
+    if (active_) (void)finish(false);
+}
+
+Result<void, DbError> Transaction::commit() { return finish(true); }
+Result<void, DbError> Transaction::rollback() { return finish(false); }
+
+Result<void, DbError> Transaction::finish(bool commit) {
+    if (!active_) return DbError(ErrorCode::misuse, "transaction already ended");
+    // Ending an outer transaction while a savepoint is open is refused and leaves it
+    // active, so its destructor still rolls it back.
+    if (engine_->pinned_depth() != depth_)
+        return DbError(ErrorCode::misuse, "transaction ended out of order or on another thread");
+    active_ = false;
+    return engine_->finish(depth_, commit);
+}
+
+std::optional<Sql> choose_sql(std::string_view untrusted_key, std::initializer_list<SqlChoice> allowlist) {
+    for (const SqlChoice& choice : allowlist)
+        if (choice.key == untrusted_key) return choice.sql;
+    return std::nullopt;
+}
+
+}  // namespace bulwark::db

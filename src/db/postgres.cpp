@@ -1,0 +1,273 @@
+// postgres.cpp: the PostgreSQL connection (libpq).
+//
+// Values go apart from the text: each statement is prepared once per connection (PQprepare,
+// `?` rewritten to $n) and run with PQexecPrepared; text format both ways except bytea
+// parameters, sent binary. Each new connection sets statement_timeout (set_config, itself
+// parameterized). sslmode and the rest of the URL are libpq's: `?sslmode=verify-full`.
+#include "engine.hpp"
+
+#include <libpq-fe.h>
+
+#include <charconv>
+#include <cstring>
+#include <unordered_map>
+
+namespace bulwark::db::detail {
+namespace {
+
+// Type OIDs from pg_type.h (stable across versions).
+constexpr Oid kBool = 16, kBytea = 17, kInt8 = 20, kInt2 = 21, kInt4 = 23, kOid = 26, kFloat4 = 700, kFloat8 = 701;
+
+DbError from_sqlstate(const char* state, std::string diag) {
+    const std::string_view s = state ? state : "";
+    ErrorCode code = ErrorCode::internal;
+    if (s == "23505") code = ErrorCode::unique_violation;
+    else if (s == "23503") code = ErrorCode::foreign_key_violation;
+    else if (s == "23502") code = ErrorCode::not_null_violation;
+    else if (s == "23514") code = ErrorCode::check_violation;
+    else if (s == "40001" || s == "40P01") code = ErrorCode::serialization_failure;
+    else if (s == "55P03") code = ErrorCode::busy;
+    else if (s == "57014") code = ErrorCode::timeout;
+    else if (s.starts_with("08") || s == "57P01" || s == "57P02" || s == "57P03") code = ErrorCode::connection;
+    else if (s.starts_with("42")) code = ErrorCode::invalid_statement;
+    else if (s.starts_with("22")) code = ErrorCode::invalid_value;
+    else if (s.starts_with("54")) code = ErrorCode::too_large;
+    return DbError(code, "postgresql " + std::string(s) + ": " + std::move(diag));
+}
+
+std::optional<Bytes> decode_bytea_hex(const char* p, std::size_t n) {
+    if (n < 2 || p[0] != '\\' || p[1] != 'x' || n % 2 != 0) return std::nullopt;
+    Bytes out;
+    out.reserve((n - 2) / 2);
+    auto nibble = [](char c) -> int {
+        if (c >= '0' && c <= '9') return c - '0';
+        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+        return -1;
+    };
+    for (std::size_t i = 2; i < n; i += 2) {
+        const int hi = nibble(p[i]), lo = nibble(p[i + 1]);
+        if (hi < 0 || lo < 0) return std::nullopt;
+        out.push_back(static_cast<std::uint8_t>(hi * 16 + lo));
+    }
+    return out;
+}
+
+struct ResultGuard {
+    PGresult* r;
+    ~ResultGuard() { PQclear(r); }
+};
+
+void ignore_notice(void*, const char*) {}
+
+class PgConnection final : public Connection {
+public:
+    explicit PgConnection(PGconn* conn) : conn_(conn) { PQsetNoticeProcessor(conn_, &ignore_notice, nullptr); }
+    ~PgConnection() override { PQfinish(conn_); }
+
+    Result<std::int64_t, DbError> execute(Sql sql, std::span<const Param> params) override {
+        auto res = run(sql, params);
+        if (!res) return res.error();
+        ResultGuard g{*res};
+        const char* tuples = PQcmdTuples(*res);
+        last_rolled_back_ = std::strcmp(PQcmdStatus(*res), "ROLLBACK") == 0;
+        std::int64_t n = 0;
+        if (tuples && *tuples) std::from_chars(tuples, tuples + std::strlen(tuples), n);
+        return n;
+    }
+
+    Result<std::vector<Row>, DbError> query(Sql sql, std::span<const Param> params, std::size_t max_rows) override {
+        auto res = run(sql, params);
+        if (!res) return res.error();
+        ResultGuard g{*res};
+        const int ntuples = PQntuples(*res), nfields = PQnfields(*res);
+        if (static_cast<std::size_t>(ntuples) > max_rows) return DbError(ErrorCode::too_large, "more rows than kMaxRows");
+        auto& names = names_[sql.text()];
+        if (!names || names->size() != static_cast<std::size_t>(nfields)) {
+            auto fresh = std::make_shared<std::vector<std::string>>();
+            for (int c = 0; c < nfields; ++c) fresh->emplace_back(PQfname(*res, c));
+            names = std::move(fresh);
+        }
+        std::vector<Row> rows;
+        rows.reserve(static_cast<std::size_t>(ntuples));
+        for (int r = 0; r < ntuples; ++r) {
+            std::vector<Value> values(static_cast<std::size_t>(nfields));
+            for (int c = 0; c < nfields; ++c) {
+                if (PQgetisnull(*res, r, c)) continue;
+                auto v = read_value(PQftype(*res, c), PQgetvalue(*res, r, c), static_cast<std::size_t>(PQgetlength(*res, r, c)));
+                if (!v) return v.error();
+                values[static_cast<std::size_t>(c)] = std::move(*v);
+            }
+            rows.emplace_back(names, std::move(values));
+        }
+        return rows;
+    }
+
+    Result<void, DbError> script(std::string_view trusted_sql) override {
+        std::string text(trusted_sql);
+        PGresult* res = PQexec(conn_, text.c_str());
+        ResultGuard g{res};
+        const auto status = PQresultStatus(res);
+        if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && status != PGRES_EMPTY_QUERY) return error_of(res);
+        return {};
+    }
+
+    bool broken() const override { return PQstatus(conn_) != CONNECTION_OK; }
+    bool in_transaction() const override { return PQtransactionStatus(conn_) != PQTRANS_IDLE; }
+    bool last_commit_rolled_back() const override { return last_rolled_back_; }
+
+    Result<void, DbError> check_health() override {
+        if (PQstatus(conn_) == CONNECTION_OK) {
+            PGresult* res = PQexec(conn_, "");  // one round trip, nothing parsed
+            ResultGuard g{res};
+            if (PQresultStatus(res) == PGRES_EMPTY_QUERY) return {};
+        }
+        return DbError(ErrorCode::connection, "health check failed");
+    }
+
+    Result<void, DbError> configure(const Options& options) {
+        const std::string ms = std::to_string(options.statement_timeout.count());
+        const char* values[] = {ms.c_str()};
+        PGresult* res = PQexecParams(conn_, "SELECT set_config('statement_timeout', $1, false)", 1, nullptr, values,
+                                     nullptr, nullptr, 0);
+        ResultGuard g{res};
+        if (PQresultStatus(res) != PGRES_TUPLES_OK) return error_of(res);
+        return {};
+    }
+
+private:
+    DbError error_of(PGresult* res) const {
+        if (res == nullptr || PQstatus(conn_) != CONNECTION_OK)
+            return DbError(ErrorCode::connection, std::string("postgresql: ") + PQerrorMessage(conn_));
+        return from_sqlstate(PQresultErrorField(res, PG_DIAG_SQLSTATE), PQresultErrorMessage(res));
+    }
+
+    Result<const std::string*, DbError> statement_name(Sql sql) {
+        auto it = prepared_.find(sql.text());
+        if (it != prepared_.end()) return &it->second;
+        auto text = rewrite_placeholders(sql.text());
+        if (!text) return DbError(ErrorCode::invalid_statement, "statement failed the literal check");
+        std::string name = "bulwark_" + std::to_string(next_statement_++);
+        PGresult* res = PQprepare(conn_, name.c_str(), text->c_str(), static_cast<int>(sql.placeholder_count()), nullptr);
+        ResultGuard g{res};
+        if (PQresultStatus(res) != PGRES_COMMAND_OK) return error_of(res);
+        return &prepared_.emplace(sql.text(), std::move(name)).first->second;
+    }
+
+    Result<PGresult*, DbError> run(Sql sql, std::span<const Param> params) {
+        auto name = statement_name(sql);
+        if (!name) return name.error();
+        const std::size_t n = params.size();
+        values_.resize(n);
+        lengths_.resize(n);
+        formats_.resize(n);
+        scratch_.resize(n);
+        text_copies_.clear();
+        text_copies_.reserve(n);  // no reallocation: values_ points into these strings
+        for (std::size_t i = 0; i < n; ++i) {
+            const Param& p = params[i];
+            formats_[i] = 0;
+            lengths_[i] = 0;
+            switch (p.kind) {
+                case Param::Kind::null: values_[i] = nullptr; break;
+                case Param::Kind::integer: {
+                    auto r = std::to_chars(scratch_[i].data(), scratch_[i].data() + scratch_[i].size() - 1, p.integer);
+                    *r.ptr = '\0';
+                    values_[i] = scratch_[i].data();
+                    break;
+                }
+                case Param::Kind::real: {
+                    // Shortest text that reads back as the same double.
+                    auto r = std::to_chars(scratch_[i].data(), scratch_[i].data() + scratch_[i].size() - 1, p.real);
+                    *r.ptr = '\0';
+                    values_[i] = scratch_[i].data();
+                    break;
+                }
+                case Param::Kind::timestamp: {
+                    const std::string t = format_time_utc(p.integer);
+                    std::memcpy(scratch_[i].data(), t.c_str(), std::min(t.size() + 1, scratch_[i].size()));
+                    values_[i] = scratch_[i].data();
+                    break;
+                }
+                case Param::Kind::text:
+                    // Text parameters must be NUL-terminated for libpq; copy the view.
+                    if (p.text.find('\0') != std::string_view::npos)
+                        return DbError(ErrorCode::invalid_value, "NUL character in text parameter");
+                    text_copies_.emplace_back(p.text);
+                    values_[i] = text_copies_.back().c_str();
+                    break;
+                case Param::Kind::blob:
+                    if (p.blob.size() > static_cast<std::size_t>(INT32_MAX)) return DbError(ErrorCode::too_large, "blob too large");
+                    // An empty blob must not be a null pointer: libpq reads that as NULL.
+                    values_[i] = p.blob.empty() ? "" : reinterpret_cast<const char*>(p.blob.data());
+                    lengths_[i] = static_cast<int>(p.blob.size());
+                    formats_[i] = 1;
+                    break;
+            }
+        }
+        PGresult* res = PQexecPrepared(conn_, (*name)->c_str(), static_cast<int>(n), values_.data(), lengths_.data(),
+                                       formats_.data(), 0);
+        text_copies_.clear();
+        const auto status = PQresultStatus(res);
+        if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return res;
+        auto err = error_of(res);
+        PQclear(res);
+        return err;
+    }
+
+    static Result<Value, DbError> read_value(Oid type, const char* p, std::size_t n) {
+        switch (type) {
+            case kBool: return Value(std::int64_t{n > 0 && p[0] == 't'});
+            case kInt2:
+            case kInt4:
+            case kInt8:
+            case kOid: {
+                std::int64_t v = 0;
+                auto r = std::from_chars(p, p + n, v);
+                if (r.ec != std::errc() || r.ptr != p + n) return DbError(ErrorCode::internal, "bad integer from server");
+                return Value(v);
+            }
+            case kFloat4:
+            case kFloat8: {
+                double v = 0;
+                auto r = std::from_chars(p, p + n, v);
+                if (r.ec != std::errc() || r.ptr != p + n) return Value(std::string(p, n));  // NaN, Infinity
+                return Value(v);
+            }
+            case kBytea: {
+                auto b = decode_bytea_hex(p, n);
+                if (!b) return DbError(ErrorCode::internal, "bad bytea from server");
+                return Value(std::move(*b));
+            }
+            default: return Value(std::string(p, n));
+        }
+    }
+
+    PGconn* conn_;
+    std::unordered_map<std::string_view, std::string> prepared_;
+    std::unordered_map<std::string_view, ColumnNames> names_;
+    std::size_t next_statement_ = 0;
+    std::vector<const char*> values_;
+    std::vector<int> lengths_, formats_;
+    std::vector<std::array<char, 48>> scratch_;
+    std::vector<std::string> text_copies_;
+    bool last_rolled_back_ = false;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Connection>, DbError> open_postgresql(const std::string& conninfo, const Options& options) {
+    PGconn* conn = PQconnectdb(conninfo.c_str());
+    if (conn == nullptr) return DbError(ErrorCode::connection, "postgresql: out of memory");
+    if (PQstatus(conn) != CONNECTION_OK) {
+        // libpq's connect errors name host and port, never the password.
+        DbError err(ErrorCode::connection, std::string("postgresql connect: ") + PQerrorMessage(conn));
+        PQfinish(conn);
+        return err;
+    }
+    auto c = std::make_unique<PgConnection>(conn);
+    if (auto r = c->configure(options); !r) return r.error();
+    return std::unique_ptr<Connection>(std::move(c));
+}
+
+}  // namespace bulwark::db::detail

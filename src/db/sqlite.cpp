@@ -1,0 +1,244 @@
+// sqlite.cpp: the SQLite connection.
+//
+// Each connection: WAL (readers do not block the writer), foreign_keys=ON (off by default in
+// SQLite!), busy_timeout, synchronous=FULL unless Durability::normal, and a cache of prepared
+// statements keyed by the literal's text. A statement deadline is enforced with a progress
+// handler, since SQLite has no statement_timeout of its own.
+#include "engine.hpp"
+
+#include <sqlite3.h>
+
+#include <climits>
+#include <unordered_map>
+
+namespace bulwark::db::detail {
+namespace {
+
+DbError sqlite_error(sqlite3* db, int rc) {
+    const int ext = db ? sqlite3_extended_errcode(db) : rc;
+    std::string diag = "sqlite: ";
+    diag += db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+    ErrorCode code = ErrorCode::internal;
+    switch (ext) {
+        case SQLITE_CONSTRAINT_UNIQUE:
+        case SQLITE_CONSTRAINT_PRIMARYKEY:
+        case SQLITE_CONSTRAINT_ROWID: code = ErrorCode::unique_violation; break;
+        case SQLITE_CONSTRAINT_FOREIGNKEY: code = ErrorCode::foreign_key_violation; break;
+        case SQLITE_CONSTRAINT_NOTNULL: code = ErrorCode::not_null_violation; break;
+        case SQLITE_CONSTRAINT_CHECK: code = ErrorCode::check_violation; break;
+        default:
+            switch (ext & 0xff) {
+                case SQLITE_BUSY:
+                case SQLITE_LOCKED: code = ErrorCode::busy; break;
+                case SQLITE_INTERRUPT: code = ErrorCode::timeout; break;
+                case SQLITE_TOOBIG: code = ErrorCode::too_large; break;
+                case SQLITE_MISMATCH:
+                case SQLITE_RANGE: code = ErrorCode::invalid_value; break;
+                case SQLITE_CANTOPEN:
+                case SQLITE_NOTADB: code = ErrorCode::connection; break;
+                case SQLITE_CONSTRAINT: code = ErrorCode::check_violation; break;
+                default: break;
+            }
+    }
+    return DbError(code, std::move(diag));
+}
+
+class SqliteConnection final : public Connection {
+public:
+    SqliteConnection(sqlite3* db, const Options& options) : db_(db), options_(options) {
+        sqlite3_progress_handler(db_, 4000, &SqliteConnection::on_progress, this);
+    }
+    ~SqliteConnection() override {
+        for (auto& [text, cached] : cache_) sqlite3_finalize(cached.stmt);
+        sqlite3_close_v2(db_);
+    }
+
+    Result<std::int64_t, DbError> execute(Sql sql, std::span<const Param> params) override {
+        auto stmt = prepare_and_bind(sql, params);
+        if (!stmt) return stmt.error();
+        start_deadline();
+        int rc;
+        while ((rc = sqlite3_step((*stmt)->stmt)) == SQLITE_ROW) {
+        }
+        Result<std::int64_t, DbError> out = rc == SQLITE_DONE ? Result<std::int64_t, DbError>(sqlite3_changes64(db_))
+                                                              : Result<std::int64_t, DbError>(sqlite_error(db_, rc));
+        finish((*stmt)->stmt);
+        return out;
+    }
+
+    Result<std::vector<Row>, DbError> query(Sql sql, std::span<const Param> params, std::size_t max_rows) override {
+        auto stmt = prepare_and_bind(sql, params);
+        if (!stmt) return stmt.error();
+        sqlite3_stmt* s = (*stmt)->stmt;
+        start_deadline();
+        std::vector<Row> rows;
+        const int ncol = sqlite3_column_count(s);
+        int rc;
+        while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+            if (rows.size() >= max_rows) {
+                finish(s);
+                return DbError(ErrorCode::too_large, "more rows than kMaxRows");
+            }
+            std::vector<Value> values(static_cast<std::size_t>(ncol));
+            for (int c = 0; c < ncol; ++c) values[static_cast<std::size_t>(c)] = read_column(s, c);
+            rows.emplace_back((*stmt)->names, std::move(values));
+        }
+        if (rc != SQLITE_DONE) {
+            auto err = sqlite_error(db_, rc);
+            finish(s);
+            return err;
+        }
+        finish(s);
+        return rows;
+    }
+
+    Result<void, DbError> script(std::string_view trusted_sql) override {
+        std::string text(trusted_sql);  // sqlite3_exec needs NUL termination
+        char* message = nullptr;
+        // Trusted scripts (migrations) may rightly run longer than a request's statement.
+        deadline_ = std::chrono::steady_clock::time_point::max();
+        const int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &message);
+        sqlite3_free(message);
+        if (rc != SQLITE_OK) return sqlite_error(db_, rc);
+        return {};
+    }
+
+    bool broken() const override { return false; }
+    Result<void, DbError> check_health() override { return {}; }
+    bool in_transaction() const override { return sqlite3_get_autocommit(db_) == 0; }
+
+    Result<void, DbError> configure() {
+        // PRAGMAs take no parameters; these texts are fixed.
+        const char* sync = options_.durability == Durability::full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL";
+        for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA foreign_keys=ON", sync}) {
+            const int rc = sqlite3_exec(db_, pragma, nullptr, nullptr, nullptr);
+            if (rc != SQLITE_OK) return sqlite_error(db_, rc);
+        }
+        const auto ms = std::min<std::int64_t>(options_.busy_timeout.count(), INT_MAX);
+        sqlite3_busy_timeout(db_, static_cast<int>(ms));
+        return {};
+    }
+
+private:
+    struct Cached {
+        sqlite3_stmt* stmt = nullptr;
+        ColumnNames names;
+    };
+
+    static int on_progress(void* self) {
+        auto* c = static_cast<SqliteConnection*>(self);
+        return std::chrono::steady_clock::now() > c->deadline_ ? 1 : 0;
+    }
+    void start_deadline() { deadline_ = std::chrono::steady_clock::now() + options_.statement_timeout; }
+
+    void finish(sqlite3_stmt* s) {
+        sqlite3_reset(s);
+        sqlite3_clear_bindings(s);  // drop the SQLITE_STATIC views of the caller's arguments
+    }
+
+    Result<Cached*, DbError> prepare(Sql sql) {
+        auto it = cache_.find(sql.text());
+        if (it != cache_.end()) return &it->second;
+        if (cache_.size() >= options_.statement_cache_size) {
+            for (auto& [text, cached] : cache_) sqlite3_finalize(cached.stmt);
+            cache_.clear();
+        }
+        sqlite3_stmt* stmt = nullptr;
+        const char* tail = nullptr;
+        const auto text = sql.text();
+        if (text.size() > INT_MAX) return DbError(ErrorCode::too_large, "statement too long");
+        const int rc = sqlite3_prepare_v3(db_, text.data(), static_cast<int>(text.size()), SQLITE_PREPARE_PERSISTENT,
+                                          &stmt, &tail);
+        if (rc != SQLITE_OK) {
+            auto err = sqlite_error(db_, rc);
+            if (err.code() == ErrorCode::internal) err = DbError(ErrorCode::invalid_statement, err.diagnostic_for_log());
+            return err;
+        }
+        if (stmt == nullptr) return DbError(ErrorCode::invalid_statement, "empty statement");
+        // Named parameters (:x, @x) are invisible to the literal check; refuse them here.
+        if (static_cast<std::size_t>(sqlite3_bind_parameter_count(stmt)) != sql.placeholder_count()) {
+            sqlite3_finalize(stmt);
+            return DbError(ErrorCode::bind_mismatch, "statement uses named parameters; use ?");
+        }
+        auto names = std::make_shared<std::vector<std::string>>();
+        for (int c = 0; c < sqlite3_column_count(stmt); ++c) {
+            const char* n = sqlite3_column_name(stmt, c);
+            names->emplace_back(n ? n : "");
+        }
+        auto [pos, inserted] = cache_.emplace(text, Cached{stmt, std::move(names)});
+        return &pos->second;
+    }
+
+    Result<Cached*, DbError> prepare_and_bind(Sql sql, std::span<const Param> params) {
+        auto cached = prepare(sql);
+        if (!cached) return cached.error();
+        sqlite3_stmt* s = (*cached)->stmt;
+        for (std::size_t i = 0; i < params.size(); ++i) {
+            const Param& p = params[i];
+            const int at = static_cast<int>(i + 1);
+            int rc = SQLITE_OK;
+            switch (p.kind) {
+                case Param::Kind::null: rc = sqlite3_bind_null(s, at); break;
+                case Param::Kind::integer:
+                case Param::Kind::timestamp: rc = sqlite3_bind_int64(s, at, p.integer); break;
+                case Param::Kind::real: rc = sqlite3_bind_double(s, at, p.real); break;
+                case Param::Kind::text:
+                    rc = sqlite3_bind_text64(s, at, p.text.data(), p.text.size(), SQLITE_STATIC, SQLITE_UTF8);
+                    break;
+                case Param::Kind::blob:
+                    // A zero-length blob with a null pointer would bind NULL; keep it a blob.
+                    rc = p.blob.empty() ? sqlite3_bind_zeroblob(s, at, 0)
+                                        : sqlite3_bind_blob64(s, at, p.blob.data(), p.blob.size(), SQLITE_STATIC);
+                    break;
+            }
+            if (rc != SQLITE_OK) {
+                auto err = sqlite_error(db_, rc);
+                finish(s);
+                return err;
+            }
+        }
+        return cached;
+    }
+
+    static Value read_column(sqlite3_stmt* s, int c) {
+        switch (sqlite3_column_type(s, c)) {
+            case SQLITE_INTEGER: return sqlite3_column_int64(s, c);
+            case SQLITE_FLOAT: return sqlite3_column_double(s, c);
+            case SQLITE_TEXT: {
+                auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s, c));
+                return std::string(p ? p : "", static_cast<std::size_t>(sqlite3_column_bytes(s, c)));
+            }
+            case SQLITE_BLOB: {
+                auto* p = static_cast<const std::uint8_t*>(sqlite3_column_blob(s, c));
+                const auto n = static_cast<std::size_t>(sqlite3_column_bytes(s, c));
+                return p ? Bytes(p, p + n) : Bytes();
+            }
+            default: return std::monostate{};
+        }
+    }
+
+    sqlite3* db_;
+    Options options_;
+    std::unordered_map<std::string_view, Cached> cache_;
+    std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Connection>, DbError> open_sqlite(const std::string& path, const Options& options) {
+    sqlite3* db = nullptr;
+    // NOMUTEX: a connection is used by one thread at a time (the pool guarantees it).
+    const int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                                   nullptr);
+    if (rc != SQLITE_OK) {
+        DbError err(ErrorCode::connection, std::string("sqlite open: ") + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc)));
+        sqlite3_close_v2(db);
+        return err;
+    }
+    sqlite3_extended_result_codes(db, 1);
+    auto conn = std::make_unique<SqliteConnection>(db, options);
+    if (auto r = conn->configure(); !r) return r.error();
+    return std::unique_ptr<Connection>(std::move(conn));
+}
+
+}  // namespace bulwark::db::detail
