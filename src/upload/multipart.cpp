@@ -1,0 +1,207 @@
+// MultipartDecoder: the RFC 2046 §5.1.1 delimiter state machine over a sliding buffer. Data is
+// handed out as soon as it cannot be the start of a delimiter, so the buffer never holds more
+// than one feed plus a delimiter's length (headers: max_header_bytes).
+#include "part_headers.hpp"
+
+#include <functional>
+
+namespace bulwark::upload {
+
+std::string_view error_name(Error e) noexcept {
+    switch (e) {
+        case Error::bad_content_type: return "bad_content_type";
+        case Error::malformed: return "malformed";
+        case Error::no_final_boundary: return "no_final_boundary";
+        case Error::header_too_large: return "header_too_large";
+        case Error::too_many_headers: return "too_many_headers";
+        case Error::bad_header: return "bad_header";
+        case Error::missing_disposition: return "missing_disposition";
+        case Error::too_many_parts: return "too_many_parts";
+        case Error::field_too_large: return "field_too_large";
+        case Error::too_large: return "too_large";
+        case Error::io_error: return "io_error";
+        case Error::type_not_allowed: return "type_not_allowed";
+    }
+    return "unknown";
+}
+
+int http_status(Error e) noexcept {
+    switch (e) {
+        case Error::too_many_parts:
+        case Error::field_too_large:
+        case Error::too_large: return 413;
+        case Error::io_error: return 500;
+        default: return 400;
+    }
+}
+
+std::string_view error_message(Error e) noexcept {
+    switch (e) {
+        case Error::type_not_allowed: return "File type not allowed";
+        case Error::too_large:
+        case Error::too_many_parts:
+        case Error::field_too_large: return "Request Entity Too Large";
+        case Error::io_error: return "Internal Server Error";
+        default: return "Bad Request";
+    }
+}
+
+struct MultipartDecoder::Impl {
+    enum class State { preamble, after_delimiter, headers, data, epilogue, error };
+    using Searcher = std::boyer_moore_horspool_searcher<std::string::const_iterator>;
+
+    Impl(std::string_view boundary, MultipartLimits l)
+        : delimiter("\r\n--" + std::string(boundary)),
+          searcher(delimiter.begin(), delimiter.end()),
+          limits(l),
+          // A virtual CRLF before the body lets the first delimiter be found like the others.
+          buf("\r\n") {}
+
+    std::string delimiter;
+    Searcher searcher;
+    MultipartLimits limits;
+    std::string buf;
+    std::size_t pos = 0;
+    std::size_t fed = 0;
+    bool eof = false;
+    State state = State::preamble;
+    Error error = Error::malformed;
+    PartHeaders part;
+    std::size_t header_bytes = 0;
+    std::size_t header_lines = 0;
+    std::size_t parts = 0;
+    bool in_part = false;
+
+    Event fail(Error e) {
+        state = State::error;
+        error = e;
+        return {Event::Kind::error, nullptr, {}, e};
+    }
+    Event need_more() {
+        if (eof) return fail(Error::no_final_boundary);
+        return {};
+    }
+    std::size_t find_delimiter() const {
+        auto begin = buf.cbegin() + static_cast<std::ptrdiff_t>(pos);
+        auto found = searcher(begin, buf.cend()).first;
+        return found == buf.cend() ? std::string::npos : static_cast<std::size_t>(found - buf.cbegin());
+    }
+
+    Event step();
+};
+
+Event MultipartDecoder::Impl::step() {
+    for (;;) {
+        switch (state) {
+            case State::error:
+                return {Event::Kind::error, nullptr, {}, error};
+            case State::epilogue:
+                pos = buf.size();  // RFC 2046: the epilogue is ignored
+                return {Event::Kind::done, nullptr, {}, Error::malformed};
+            case State::preamble: {
+                std::size_t at = find_delimiter();
+                if (at == std::string::npos) {
+                    // Keep only what could still begin a delimiter.
+                    if (buf.size() - pos >= delimiter.size()) pos = buf.size() - (delimiter.size() - 1);
+                    return need_more();
+                }
+                pos = at + delimiter.size();
+                state = State::after_delimiter;
+                continue;
+            }
+            case State::after_delimiter: {
+                if (buf.size() - pos < 2) return need_more();
+                if (buf.compare(pos, 2, "--") == 0) {
+                    pos += 2;
+                    state = State::epilogue;
+                    continue;
+                }
+                // Transport padding (spaces, tabs) may follow a delimiter, then CRLF.
+                std::size_t i = pos;
+                while (i < buf.size() && (buf[i] == ' ' || buf[i] == '\t') && i - pos < 64) ++i;
+                if (i == buf.size()) return need_more();
+                if (buf[i] != '\r') return fail(Error::malformed);
+                if (i + 1 == buf.size()) return need_more();
+                if (buf[i + 1] != '\n') return fail(Error::malformed);
+                pos = i + 2;
+                if (++parts > limits.max_parts) return fail(Error::too_many_parts);
+                part = PartHeaders{};
+                header_bytes = 0;
+                header_lines = 0;
+                state = State::headers;
+                continue;
+            }
+            case State::headers: {
+                std::size_t eol = buf.find("\r\n", pos);
+                if (eol == std::string::npos) {
+                    if (header_bytes + (buf.size() - pos) > limits.max_header_bytes)
+                        return fail(Error::header_too_large);
+                    return need_more();
+                }
+                std::string_view line(buf.data() + pos, eol - pos);
+                header_bytes += line.size() + 2;
+                if (header_bytes > limits.max_header_bytes) return fail(Error::header_too_large);
+                pos = eol + 2;
+                if (line.empty()) {
+                    if (auto r = detail::finish_headers(part); !r) return fail(r.error());
+                    state = State::data;
+                    in_part = true;
+                    return {Event::Kind::part_begin, &part, {}, Error::malformed};
+                }
+                if (++header_lines > limits.max_headers) return fail(Error::too_many_headers);
+                if (line.find('\r') != std::string_view::npos || line.find('\n') != std::string_view::npos)
+                    return fail(Error::bad_header);  // bare CR or LF inside a header line
+                if (auto r = detail::add_header_line(line, part); !r) return fail(r.error());
+                continue;
+            }
+            case State::data: {
+                std::size_t at = find_delimiter();
+                if (at == pos) {
+                    pos += delimiter.size();
+                    state = State::after_delimiter;
+                    in_part = false;
+                    return {Event::Kind::part_end, &part, {}, Error::malformed};
+                }
+                std::size_t end = at;
+                if (end == std::string::npos) {
+                    std::size_t keep = delimiter.size() - 1;
+                    end = buf.size() > pos + keep ? buf.size() - keep : pos;
+                }
+                if (end == pos) return need_more();
+                Event e{Event::Kind::data, &part, std::string_view(buf.data() + pos, end - pos), Error::malformed};
+                pos = end;
+                return e;
+            }
+        }
+    }
+}
+
+MultipartDecoder::MultipartDecoder(std::string_view boundary, MultipartLimits limits)
+    : impl_(std::make_unique<Impl>(boundary, limits)) {}
+MultipartDecoder::~MultipartDecoder() = default;
+MultipartDecoder::MultipartDecoder(MultipartDecoder&&) noexcept = default;
+MultipartDecoder& MultipartDecoder::operator=(MultipartDecoder&&) noexcept = default;
+
+Result<void, Error> MultipartDecoder::feed(std::string_view bytes) {
+    Impl& d = *impl_;
+    if (d.state == Impl::State::error) return d.error;
+    d.fed += bytes.size();
+    if (d.fed > d.limits.max_body) {
+        d.fail(Error::too_large);
+        return Error::too_large;
+    }
+    if (d.state == Impl::State::epilogue) return {};
+    // Drop what was consumed; views handed out before this call end here.
+    if (d.pos > 0) {
+        d.buf.erase(0, d.pos);
+        d.pos = 0;
+    }
+    d.buf.append(bytes);
+    return {};
+}
+
+void MultipartDecoder::finish() { impl_->eof = true; }
+Event MultipartDecoder::next() { return impl_->step(); }
+std::size_t MultipartDecoder::bytes_fed() const noexcept { return impl_->fed; }
+
+}  // namespace bulwark::upload
