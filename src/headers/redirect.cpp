@@ -102,10 +102,12 @@ Result<std::optional<Redirect>, RedirectError> https_redirect(std::string_view m
     Redirect r;
     // 301 may turn a POST into a GET; 308 keeps method and body (RFC 9110 §15.4).
     r.status = (method == "GET" || method == "HEAD") ? 301 : 308;
-    r.location = "https://" + *host;
+    const auto path = safe_target(target);
+    r.location.reserve(8 + host->size() + 6 + path.size());
+    r.location.append("https://").append(*host);
     if (policy.https_port && *policy.https_port != 443 && *policy.https_port != 0 && *policy.https_port <= 65535)
-        r.location += ":" + std::to_string(*policy.https_port);
-    r.location += safe_target(target);
+        r.location.append(":").append(std::to_string(*policy.https_port));
+    r.location.append(path);
     return std::optional<Redirect>{std::move(r)};
 }
 
