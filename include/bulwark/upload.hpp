@@ -113,8 +113,8 @@ private:
 
 // UploadConfig: where and how much. The folder must exist and lie outside every served path.
 struct UploadConfig {
-    std::filesystem::path folder;
-    MultipartLimits multipart;                 // max_body is the request limit (16 MiB default)
+    std::filesystem::path folder{};
+    MultipartLimits multipart{};               // max_body is the request limit (16 MiB default)
     std::size_t max_field_bytes = 64 * 1024;   // one text field
     std::size_t max_fields_bytes = 1024 * 1024;  // all text fields together
     std::size_t max_files = 16;
