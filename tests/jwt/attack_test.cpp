@@ -1,6 +1,6 @@
 // The attack corpus: every forged, stale, oversized or ambiguous token is refused, each
 // with its own error (so a 401 reason is right and a test cannot pass by accident).
-#include "fake_store.hpp"
+#include <bulwark/store.hpp>
 
 #include <bulwark/jwt.hpp>
 
@@ -29,7 +29,7 @@ std::string claims_json(std::int64_t exp, std::string extra = {}) {
 struct Fixture {
     Key hmac = Key::hmac(Algorithm::hs256, crypto::SecretBytes(std::string(32, 'k')), "h1");
     Key rsa = Key::generate(Algorithm::rs256, "r1");
-    std::shared_ptr<testing::FakeStore> store = std::make_shared<testing::FakeStore>();
+    std::shared_ptr<store::Store> store = *store::open("memory://");
     std::unique_ptr<Manager> hs_manager;
     std::unique_ptr<Manager> rs_manager;
     Fixture() {
@@ -198,7 +198,7 @@ TEST(Attacks, ControlTokenOfTheSameShapeIsAccepted) {
 
 TEST(Attacks, NoAudienceConfiguredRefusesTokensNamingOne) {
     Key k = Key::hmac(Algorithm::hs256, crypto::SecretBytes(std::string(32, 'k')), "h1");
-    Manager m({k}, Config{}, std::make_shared<testing::FakeStore>());
+    Manager m({k}, Config{}, *store::open("memory://"));
     m.set_clock_for_testing([] { return kNow; });
     auto r = m.verify(forge(k, kHs, claims_json(kNow + 60, R"(,"aud":"elsewhere")")), TokenType::access);
     ASSERT_FALSE(r);

@@ -1,7 +1,7 @@
 // Interop both directions with Debian's python3-jwt (PyJWT) and python3-jwcrypto for every
 // algorithm: tests/jwt/interop.py verifies Bulwark's tokens (keys from PEM and from our
 // JWKS) and signs tokens that Bulwark must verify.
-#include "fake_store.hpp"
+#include <bulwark/store.hpp>
 
 #include <bulwark/jwt.hpp>
 

@@ -13,8 +13,14 @@ namespace {
 
 std::int64_t g_now = 1'700'000'000;
 
+std::shared_ptr<store::Store> memory_store() {
+    auto s = store::open("memory://");
+    if (!s) throw std::runtime_error("memory store");
+    return *s;
+}
+
 struct Env {
-    std::shared_ptr<testing::FakeStore> store = std::make_shared<testing::FakeStore>();
+    std::shared_ptr<store::Store> store = memory_store();
     Manager manager;
     explicit Env(std::vector<Key> keys, Config config = {})
         : manager(std::move(keys), std::move(config), store) {
@@ -92,18 +98,22 @@ TEST(Manager, RevokeLastsAsLongAsTheToken) {
     ASSERT_TRUE(claims);
     ASSERT_TRUE(env.manager.revoke(*claims));
     EXPECT_EQ(env.manager.verify(*token, TokenType::access).error(), JwtError::revoked);
-    auto& entry = env.store->data.at("jwt:revoked:" + claims->jti);
-    EXPECT_EQ(entry.second, std::chrono::seconds(15 * 60 + 30));
+    auto left = env.store->ttl("jwt:revoked:" + claims->jti);
+    ASSERT_TRUE(left && *left);
+    EXPECT_LE(**left, std::chrono::seconds(15 * 60 + 30));
+    EXPECT_GT(**left, std::chrono::seconds(15 * 60 + 28));
     // Other tokens of the same user are untouched.
     auto other = env.manager.issue_access("bob", Freshness::fresh);
     EXPECT_TRUE(env.manager.verify(*other, TokenType::access));
 }
 
 TEST(Manager, StoreDownFailsClosed) {
-    Env env({hs_key()});
-    auto token = env.manager.issue_access("bob", Freshness::fresh);
-    env.store->fail = true;
-    EXPECT_EQ(env.manager.verify(*token, TokenType::access).error(), JwtError::store_unavailable);
+    auto fake = std::make_shared<testing::FakeStore>();
+    Manager manager({hs_key()}, Config{}, fake);
+    auto token = manager.issue_access("bob", Freshness::fresh);
+    EXPECT_TRUE(manager.verify(*token, TokenType::access));
+    fake->fail = true;
+    EXPECT_EQ(manager.verify(*token, TokenType::access).error(), JwtError::store_unavailable);
 }
 
 TEST(Manager, RefreshRotatesAndReuseRevokesTheFamily) {
@@ -171,7 +181,7 @@ TEST(Manager, JwksListsOnlyPublicKeys) {
 }
 
 TEST(Manager, ConfigurationRefusals) {
-    auto store = std::make_shared<testing::FakeStore>();
+    auto store = memory_store();
     struct Bad {
         const char* name;
         std::function<void()> make;
