@@ -1,0 +1,209 @@
+// bench_db: point selects and inserts through Bulwark against the raw sqlite3 and libpq
+// calls, same schema and settings, in the same run. PostgreSQL cases need
+// BULWARK_TEST_DATABASE_URL (they are skipped without it). Compare with sqlite_bench.py.
+#include <bulwark/db.hpp>
+
+#include <benchmark/benchmark.h>
+#include <postgresql/libpq-fe.h>
+#include <sqlite3.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <unistd.h>
+
+namespace {
+
+using bulwark::db::Database;
+constexpr int kRows = 10000;
+
+std::string sqlite_path(const char* tag) {
+    return (std::filesystem::temp_directory_path() / ("bulwark_bench_" + std::string(tag) + "_" + std::to_string(getpid()) + ".db")).string();
+}
+
+Database open_or_die(const std::string& url, bulwark::db::Options o = {}) {
+    auto db = Database::open(url, o);
+    if (!db) {
+        std::fprintf(stderr, "open failed: %s\n", db.error().diagnostic_for_log().c_str());
+        std::exit(1);
+    }
+    return std::move(*db);
+}
+
+// Both sides: WAL, synchronous=NORMAL for inserts (FULL measures the disk, not the library).
+bulwark::db::Options bench_options() {
+    bulwark::db::Options o;
+    o.durability = bulwark::db::Durability::normal;
+    return o;
+}
+
+void fill(Database& db) {
+    (void)db.execute("CREATE TABLE IF NOT EXISTS kv (id BIGINT PRIMARY KEY, v TEXT NOT NULL)");
+    (void)db.execute("CREATE TABLE IF NOT EXISTS ins (id BIGINT, v TEXT NOT NULL)");
+    auto tx = db.transaction();
+    for (int i = 0; i < kRows; ++i) (void)db.execute("INSERT INTO kv (id, v) VALUES (?, ?)", i, "value-" + std::to_string(i));
+    (void)tx->commit();
+}
+
+// ---- SQLite -------------------------------------------------------------------------
+
+void BM_sqlite_raw_point_select(benchmark::State& state) {
+    const auto path = sqlite_path("raw_sel");
+    { auto db = open_or_die("sqlite://" + path, bench_options()); fill(db); }
+    sqlite3* db = nullptr;
+    sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
+    sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON", nullptr, nullptr, nullptr);
+    sqlite3_stmt* stmt = nullptr;
+    sqlite3_prepare_v3(db, "SELECT v FROM kv WHERE id = ?", -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+    std::int64_t i = 0;
+    for (auto _ : state) {
+        sqlite3_bind_int64(stmt, 1, i++ % kRows);
+        if (sqlite3_step(stmt) != SQLITE_ROW) state.SkipWithError("no row");
+        std::string v(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)), static_cast<std::size_t>(sqlite3_column_bytes(stmt, 0)));
+        benchmark::DoNotOptimize(v);
+        sqlite3_reset(stmt);
+        sqlite3_clear_bindings(stmt);
+    }
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+    std::filesystem::remove(path);
+    state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_sqlite_raw_point_select);
+
+void BM_sqlite_bulwark_point_select(benchmark::State& state) {
+    const auto path = sqlite_path("bw_sel");
+    auto db = open_or_die("sqlite://" + path, bench_options());
+    fill(db);
+    std::int64_t i = 0;
+    for (auto _ : state) {
+        auto v = db.one<std::string>("SELECT v FROM kv WHERE id = ?", i++ % kRows);
+        if (!v || !*v) state.SkipWithError("no row");
+        benchmark::DoNotOptimize(v);
+    }
+    std::filesystem::remove(path);
+    state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_sqlite_bulwark_point_select);
+
+void BM_sqlite_raw_insert(benchmark::State& state) {
+    const auto path = sqlite_path("raw_ins");
+    { auto db = open_or_die("sqlite://" + path, bench_options()); fill(db); }
+    sqlite3* db = nullptr;
+    sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
+    sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON", nullptr, nullptr, nullptr);
+    sqlite3_stmt* stmt = nullptr;
+    sqlite3_prepare_v3(db, "INSERT INTO ins (id, v) VALUES (?, ?)", -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+    std::int64_t i = 0;
+    const std::string text = "inserted-value";
+    for (auto _ : state) {
+        sqlite3_bind_int64(stmt, 1, i++);
+        sqlite3_bind_text64(stmt, 2, text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8);
+        if (sqlite3_step(stmt) != SQLITE_DONE) state.SkipWithError("insert failed");
+        benchmark::DoNotOptimize(sqlite3_changes64(db));
+        sqlite3_reset(stmt);
+        sqlite3_clear_bindings(stmt);
+    }
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+    std::filesystem::remove(path);
+    state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_sqlite_raw_insert);
+
+void BM_sqlite_bulwark_insert(benchmark::State& state) {
+    const auto path = sqlite_path("bw_ins");
+    auto db = open_or_die("sqlite://" + path, bench_options());
+    fill(db);
+    std::int64_t i = 0;
+    const std::string text = "inserted-value";
+    for (auto _ : state) {
+        auto r = db.execute("INSERT INTO ins (id, v) VALUES (?, ?)", i++, text);
+        if (!r) state.SkipWithError("insert failed");
+        benchmark::DoNotOptimize(r);
+    }
+    std::filesystem::remove(path);
+    state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_sqlite_bulwark_insert);
+
+// ---- PostgreSQL ---------------------------------------------------------------------
+
+const char* pg_url() { return std::getenv("BULWARK_TEST_DATABASE_URL"); }
+
+void pg_setup(Database& db) {
+    (void)db.execute_trusted_script("DROP TABLE IF EXISTS bench_db_kv; DROP TABLE IF EXISTS bench_db_ins;"
+                                    "CREATE TABLE bench_db_kv (id BIGINT PRIMARY KEY, v TEXT NOT NULL);"
+                                    "CREATE TABLE bench_db_ins (id BIGINT, v TEXT NOT NULL);"
+                                    "INSERT INTO bench_db_kv SELECT g, 'value-' || g FROM generate_series(0, 9999) g;");
+}
+
+void BM_pg_raw_point_select(benchmark::State& state) {
+    if (!pg_url()) return state.SkipWithError("BULWARK_TEST_DATABASE_URL not set");
+    { auto db = open_or_die(pg_url()); pg_setup(db); }
+    PGconn* conn = PQconnectdb(pg_url());
+    PQclear(PQprepare(conn, "sel", "SELECT v FROM bench_db_kv WHERE id = $1", 1, nullptr));
+    std::int64_t i = 0;
+    for (auto _ : state) {
+        const std::string id = std::to_string(i++ % kRows);
+        const char* values[] = {id.c_str()};
+        PGresult* r = PQexecPrepared(conn, "sel", 1, values, nullptr, nullptr, 0);
+        if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) state.SkipWithError("no row");
+        std::string v(PQgetvalue(r, 0, 0), static_cast<std::size_t>(PQgetlength(r, 0, 0)));
+        benchmark::DoNotOptimize(v);
+        PQclear(r);
+    }
+    PQfinish(conn);
+    state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_pg_raw_point_select);
+
+void BM_pg_bulwark_point_select(benchmark::State& state) {
+    if (!pg_url()) return state.SkipWithError("BULWARK_TEST_DATABASE_URL not set");
+    auto db = open_or_die(pg_url());
+    pg_setup(db);
+    std::int64_t i = 0;
+    for (auto _ : state) {
+        auto v = db.one<std::string>("SELECT v FROM bench_db_kv WHERE id = ?", i++ % kRows);
+        if (!v || !*v) state.SkipWithError("no row");
+        benchmark::DoNotOptimize(v);
+    }
+    state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_pg_bulwark_point_select);
+
+void BM_pg_raw_insert(benchmark::State& state) {
+    if (!pg_url()) return state.SkipWithError("BULWARK_TEST_DATABASE_URL not set");
+    { auto db = open_or_die(pg_url()); pg_setup(db); }
+    PGconn* conn = PQconnectdb(pg_url());
+    PQclear(PQprepare(conn, "ins", "INSERT INTO bench_db_ins (id, v) VALUES ($1, $2)", 2, nullptr));
+    std::int64_t i = 0;
+    for (auto _ : state) {
+        const std::string id = std::to_string(i++);
+        const char* values[] = {id.c_str(), "inserted-value"};
+        PGresult* r = PQexecPrepared(conn, "ins", 2, values, nullptr, nullptr, 0);
+        if (PQresultStatus(r) != PGRES_COMMAND_OK) state.SkipWithError("insert failed");
+        PQclear(r);
+    }
+    PQfinish(conn);
+    state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_pg_raw_insert);
+
+void BM_pg_bulwark_insert(benchmark::State& state) {
+    if (!pg_url()) return state.SkipWithError("BULWARK_TEST_DATABASE_URL not set");
+    auto db = open_or_die(pg_url());
+    pg_setup(db);
+    std::int64_t i = 0;
+    for (auto _ : state) {
+        auto r = db.execute("INSERT INTO bench_db_ins (id, v) VALUES (?, ?)", i++, "inserted-value");
+        if (!r) state.SkipWithError("insert failed");
+    }
+    (void)db.execute_trusted_script("DROP TABLE IF EXISTS bench_db_kv; DROP TABLE IF EXISTS bench_db_ins;");
+    state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_pg_bulwark_insert);
+
+}  // namespace
+
+BENCHMARK_MAIN();
