@@ -45,13 +45,13 @@ TEST(HttpsRedirect, Table) {
 
 // Host header injection: nothing but a strict host may reach Location.
 TEST(HttpsRedirect, HostAttackTable) {
-    const char* bad_hosts[] = {
+    const std::string bad_hosts[] = {
         "", "evil.test/path", "evil.test?x", "evil.test#x", "user@evil.test", "evil.test\r\nX: y",
         "evil test", ".evil.test", "evil..test", "evil.test.", "evil.test:", "evil.test:abc",
-        "evil.test:123456", "[::1", "[zz::1]", "a_b.test", std::string(300, 'a').c_str(),
+        "evil.test:123456", "[::1", "[zz::1]", "a_b.test", std::string(300, 'a'),
         "ev\xc3\xa9l.test", "\"evil.test\"", "evil.test\\x",
     };
-    for (const char* h : bad_hosts) {
+    for (const auto& h : bad_hosts) {
         const auto r = headers::https_redirect("GET", h, "/", false, Environment::production);
         ASSERT_FALSE(r.ok()) << h;
         EXPECT_EQ(r.error(), headers::RedirectError::bad_host) << h;
