@@ -87,7 +87,8 @@ std::string Signer::sign_at(std::string_view value, Purpose purpose,
     text += '.';
     text += encode_timestamp(static_cast<std::uint64_t>(unix_seconds(now)));
     const auto digest = sha256(as_bytes(text));
-    auto mac = mac_of(keys_[index_of(purpose)].front(), purpose, digest);
+    auto mac = mac_of(keys_.at(index_of(purpose)).front(), purpose, digest);  // throws only
+                                                                              // for a cast int
     text += '.';
     text += base64url_encode(mac);
     return text;
@@ -101,6 +102,7 @@ Result<std::string, UnsignError> Signer::unsign(std::string_view signed_value, P
 Result<std::string, UnsignError> Signer::unsign_at(std::string_view signed_value, Purpose purpose,
                                                    std::chrono::seconds max_age,
                                                    std::chrono::system_clock::time_point now) const {
+    if (index_of(purpose) >= keys_.size()) return UnsignError::wrong_purpose;  // not a Purpose
     if (signed_value.empty() || signed_value.size() > kMaxSignedValue) return UnsignError::malformed;
     const auto last_dot = signed_value.rfind('.');
     if (last_dot == std::string_view::npos) return UnsignError::malformed;
