@@ -8,6 +8,7 @@
 #include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/hmac.h>
+#include <openssl/params.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 
@@ -106,10 +107,12 @@ bool init_digest(EVP_MD_CTX* ctx, const Key::Impl& k, bool sign) {
 std::array<std::uint8_t, EVP_MAX_MD_SIZE> hmac_of(const Key::Impl& k, crypto::ByteView data,
                                                    unsigned int& len) {
     std::array<std::uint8_t, EVP_MAX_MD_SIZE> out{};
-    auto key = k.secret.reveal();
-    if (!HMAC(k.md, key.data(), static_cast<int>(key.size()), data.data(), data.size(),
-              out.data(), &len))
-        len = 0;
+    len = 0;
+    std::unique_ptr<EVP_MAC_CTX, MacCtxFree> ctx(EVP_MAC_CTX_dup(k.mac_template.get()));
+    std::size_t written = 0;
+    if (ctx && EVP_MAC_update(ctx.get(), data.data(), data.size()) == 1 &&
+        EVP_MAC_final(ctx.get(), out.data(), &written, out.size()) == 1)
+        len = static_cast<unsigned int>(written);
     return out;
 }
 
@@ -167,6 +170,17 @@ Key Key::hmac(Algorithm alg, crypto::SecretBytes secret, std::string kid) {
     impl->kid = std::move(kid);
     impl->secret = std::move(secret);
     impl->md = digest_of(alg);
+    EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+    impl->mac_template.reset(mac ? EVP_MAC_CTX_new(mac) : nullptr);
+    EVP_MAC_free(mac);
+    char digest[16] = {};
+    std::string_view name = alg == Algorithm::hs256 ? "SHA256" : alg == Algorithm::hs384 ? "SHA384" : "SHA512";
+    name.copy(digest, sizeof digest - 1);
+    OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+                           OSSL_PARAM_construct_end()};
+    auto key = impl->secret.reveal();
+    if (!impl->mac_template || EVP_MAC_init(impl->mac_template.get(), key.data(), key.size(), params) != 1)
+        throw std::runtime_error("jwt: HMAC initialisation failed");
     return Key(std::move(impl));
 }
 

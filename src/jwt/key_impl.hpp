@@ -14,11 +14,18 @@ struct PkeyFree {
 };
 using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
 
+struct MacCtxFree {
+    void operator()(EVP_MAC_CTX* c) const noexcept { EVP_MAC_CTX_free(c); }
+};
+
 struct Key::Impl {
     Algorithm alg = Algorithm::hs256;
     std::string kid;
     crypto::SecretBytes secret;  // HMAC only
     const EVP_MD* md = nullptr;  // HMAC only (static EVP_sha* objects)
+    // HMAC only: a context already keyed, duplicated per call so the key schedule and the
+    // algorithm fetch are paid once, not per token.
+    std::unique_ptr<EVP_MAC_CTX, MacCtxFree> mac_template;
     PkeyPtr pkey;                // asymmetric only
     bool has_private = false;
 };
