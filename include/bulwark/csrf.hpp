@@ -93,6 +93,14 @@ Result<void, CsrfError> verify_signed(std::span<const crypto::SecretBytes> csrf_
                                       std::chrono::seconds max_age = std::chrono::hours(1),
                                       std::chrono::system_clock::time_point now = std::chrono::system_clock::now());
 
+// The same with the key ring: its current Purpose::csrf subkey signs; every subkey verifies.
+std::string signed_token(const crypto::KeyRing& ring, std::string_view binding = {},
+                         std::chrono::system_clock::time_point now = std::chrono::system_clock::now());
+Result<void, CsrfError> verify_signed(const crypto::KeyRing& ring, std::string_view untrusted_token,
+                                      std::string_view binding = {},
+                                      std::chrono::seconds max_age = std::chrono::hours(1),
+                                      std::chrono::system_clock::time_point now = std::chrono::system_clock::now());
+
 // --- Double-submit cookie (APIs that keep a JWT in a cookie) --------------------------
 
 // new_double_submit_token returns a random value for the non-HttpOnly CSRF cookie.

@@ -135,6 +135,18 @@ Result<void, CsrfError> verify_signed(std::span<const crypto::SecretBytes> csrf_
     return {};
 }
 
+std::string signed_token(const crypto::KeyRing& ring, std::string_view binding,
+                         std::chrono::system_clock::time_point now) {
+    return signed_token(ring.subkey(crypto::Purpose::csrf), binding, now);
+}
+
+Result<void, CsrfError> verify_signed(const crypto::KeyRing& ring, std::string_view untrusted_token,
+                                      std::string_view binding, std::chrono::seconds max_age,
+                                      std::chrono::system_clock::time_point now) {
+    const auto keys = ring.subkeys(crypto::Purpose::csrf);
+    return verify_signed(std::span<const crypto::SecretBytes>(keys), untrusted_token, binding, max_age, now);
+}
+
 std::string new_double_submit_token() { return crypto::random_token(32); }
 
 Result<void, CsrfError> verify_double_submit(std::string_view untrusted_cookie,

@@ -173,3 +173,22 @@ TEST(CsrfDoubleSubmit, Table) {
         }
     }
 }
+
+TEST(CsrfSigned, KeyRingUsesTheCsrfSubkeyAndRotates) {
+    const crypto::SecretBytes old_key{std::string_view{"old-secret-key-old-secret-key-32"}};
+    const crypto::SecretBytes new_key{std::string_view{"new-secret-key-new-secret-key-32"}};
+    const crypto::KeyRing before{old_key};
+    const crypto::KeyRing after{new_key, {old_key}};
+    const crypto::KeyRing dropped{new_key};
+    const auto now = std::chrono::system_clock::time_point{std::chrono::seconds{1'800'000'000}};
+    const auto token = csrf::signed_token(before, "/contact", now);
+    EXPECT_TRUE(csrf::verify_signed(before, token, "/contact", 1h, now).ok());
+    EXPECT_TRUE(csrf::verify_signed(after, token, "/contact", 1h, now).ok());
+    EXPECT_EQ(csrf::verify_signed(dropped, token, "/contact", 1h, now).error(), csrf::CsrfError::mismatch);
+    // Not the raw key: a token made with SECRET_KEY itself (no subkey) must fail.
+    const auto raw = csrf::signed_token(old_key, "/contact", now);
+    EXPECT_EQ(csrf::verify_signed(before, raw, "/contact", 1h, now).error(), csrf::CsrfError::mismatch);
+    // And the subkey is the csrf one: the same as subkey(Purpose::csrf).
+    const std::vector<crypto::SecretBytes> sub{before.subkey(crypto::Purpose::csrf)};
+    EXPECT_TRUE(csrf::verify_signed(sub, token, "/contact", 1h, now).ok());
+}
