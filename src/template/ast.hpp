@@ -7,6 +7,7 @@
 
 #include <bulwark/template.hpp>
 
+#include <atomic>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -86,6 +87,7 @@ struct Compiled {
     std::map<std::string, const detail::Node*, std::less<>> macros;
     std::map<const detail::Node*, std::string> macro_files;
     Limits limits;
+    mutable std::atomic<std::size_t> size_hint{0};  // last output size: one allocation per render
     std::vector<std::pair<std::filesystem::path, std::filesystem::file_time_type>> files;
 };
 }  // namespace bulwark::tmpl

@@ -237,7 +237,9 @@ void emit(std::string& out, const Value& v, Escaper e) {
         apply_primary(out, v, e.primary);
         return;
     }
-    std::string inner;
+    // One scratch buffer per thread: attribute outputs are the common case in a page.
+    thread_local std::string inner;
+    inner.clear();
     apply_primary(inner, v, e.primary);
     if (e.wrapper == Wrapper::quoted_attr) html_escape(out, inner);
     else unquoted_attr_escape(out, inner);

@@ -3,6 +3,7 @@
 #include "ast.hpp"
 #include "filters.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <deque>
 
@@ -437,7 +438,9 @@ private:
 Result<std::string, TemplateError> render_unit(const Compiled& unit, const Map& context,
                                                const RenderOptions& options) {
     Renderer r(unit, context, options);
+    r.out_.reserve(std::min(unit.size_hint.load(std::memory_order_relaxed) + 256, unit.limits.max_output_bytes));
     if (!r.list(*unit.root)) return r.error;
+    unit.size_hint.store(r.out_.size(), std::memory_order_relaxed);
     return std::move(r.out_);
 }
 
