@@ -103,9 +103,14 @@ std::string to_json_for_html(const Value& value) {
 }
 
 std::string TemplateError::to_string() const {
-    std::string out = file.empty() ? "<template>" : file;
-    if (line > 0) out += ":" + std::to_string(line) + ":" + std::to_string(column);
-    return out + ": " + message;
+    // Appends one piece at a time (GCC 12 warns falsely on `s + ":" + ...` chains).
+    std::string out = file.empty() ? std::string("<template>") : file;
+    if (line > 0) {
+        out.append(":").append(std::to_string(line));
+        out.append(":").append(std::to_string(column));
+    }
+    out.append(": ").append(message);
+    return out;
 }
 
 namespace detail {
