@@ -294,6 +294,31 @@ TEST_P(DbBackend, StrayBeginDoesNotLeakIntoThePool) {
     EXPECT_EQ(**db().one<std::int64_t>("SELECT COUNT(*) FROM users"), 1);
 }
 
+TEST_P(DbBackend, PoolReplacesAConnectionTheServerDropped) {
+    if (!pg()) GTEST_SKIP() << "PostgreSQL only: the server ends the session";
+    for (const bool health_check : {true, false}) {
+        SCOPED_TRACE(health_check ? "with health check" : "without health check");
+        Options o;
+        o.max_connections = 1;
+        o.health_check_after_idle = health_check ? std::chrono::milliseconds(0) : std::chrono::hours(1);
+        auto victim = Database::open(url_, o);
+        ASSERT_TRUE(victim);
+        auto pid = victim->one<std::int64_t>("SELECT pg_backend_pid()");
+        ASSERT_TRUE(pid && *pid);
+        ASSERT_TRUE(db().query("SELECT pg_terminate_backend(?)", **pid));
+        std::this_thread::sleep_for(100ms);
+        auto after = victim->one<std::int64_t>("SELECT pg_backend_pid()");
+        if (!health_check) {
+            // The dead connection fails once, is dropped, and the next call reconnects.
+            ASSERT_FALSE(after);
+            EXPECT_EQ(after.error().code(), ErrorCode::connection) << after.error().diagnostic_for_log();
+            after = victim->one<std::int64_t>("SELECT pg_backend_pid()");
+        }
+        ASSERT_TRUE(after) << after.error().diagnostic_for_log();
+        EXPECT_NE(**after, **pid);
+    }
+}
+
 INSTANTIATE_TEST_SUITE_P(On, DbBackend, ::testing::ValuesIn(backends_under_test()));
 
 }  // namespace
