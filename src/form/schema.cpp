@@ -105,8 +105,20 @@ int parse_digits(std::string_view s) {
     return v;
 }
 
-// convert turns text into the field's type; the error message names the type, not the value.
-Result<Value, std::string> convert(Type type, std::string_view raw) {
+// conversion_message names the type, never the value.
+std::string conversion_message(Type type) {
+    switch (type) {
+        case Type::integer: return "Not a valid integer value.";
+        case Type::number: return "Not a valid float value.";
+        case Type::boolean: return "Not a valid boolean value.";
+        case Type::date: return "Not a valid date value.";
+        case Type::string: break;
+    }
+    return "Not a valid value.";
+}
+
+// convert turns text into the field's type, or nullopt.
+std::optional<Value> convert(Type type, std::string_view raw) {
     std::string_view text = trim(raw);
     switch (type) {
         case Type::string:
@@ -116,19 +128,19 @@ Result<Value, std::string> convert(Type type, std::string_view raw) {
             if (!digits.empty() && digits.front() == '+') {
                 digits.remove_prefix(1);
                 if (digits.empty() || digits.front() < '0' || digits.front() > '9')
-                    return Err{std::string("Not a valid integer value.")};
+                    return std::nullopt;
             }
             std::int64_t v = 0;
             auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
             if (digits.empty() || ec != std::errc{} || end != digits.data() + digits.size())
-                return Err{std::string("Not a valid integer value.")};
+                return std::nullopt;
             return Value{v};
         }
         case Type::number: {
             double v = 0;
             auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
             if (text.empty() || ec != std::errc{} || end != text.data() + text.size() || !std::isfinite(v))
-                return Err{std::string("Not a valid float value.")};
+                return std::nullopt;
             return Value{v};
         }
         case Type::boolean: {
@@ -136,20 +148,20 @@ Result<Value, std::string> convert(Type type, std::string_view raw) {
                 if (iequals(text, t)) return Value{true};
             for (std::string_view f : {"false", "0", "off", "no", "n"})
                 if (iequals(text, f)) return Value{false};
-            return Err{std::string("Not a valid boolean value.")};
+            return std::nullopt;
         }
         case Type::date: {
-            if (text.size() != 10 || text[4] != '-' || text[7] != '-') return Err{std::string("Not a valid date value.")};
+            if (text.size() != 10 || text[4] != '-' || text[7] != '-') return std::nullopt;
             int y = parse_digits(text.substr(0, 4));
             int m = parse_digits(text.substr(5, 2));
             int d = parse_digits(text.substr(8, 2));
             static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
             if (y < 1 || m < 1 || m > 12 || d < 1 || d > kDays[m - 1] + (m == 2 && leap(y) ? 1 : 0))
-                return Err{std::string("Not a valid date value.")};
+                return std::nullopt;
             return Value{Date{y, m, d}};
         }
     }
-    return Err{std::string("Not a valid value.")};
+    return std::nullopt;
 }
 
 }  // namespace
@@ -169,7 +181,7 @@ Result<ValidatedForm, Errors> Schema::validate(const MultiDict& data) const {
         if (raw) {
             auto converted = convert(field.type, *raw);
             if (converted) value = std::move(*converted);
-            else conversion_error = converted.error();
+            else conversion_error = conversion_message(field.type);
         }
         FieldInput input{field.name, raw.has_value(), raw.value_or(std::string_view{}), value, sibling};
         bool stopped = false;

@@ -3,7 +3,16 @@
 #include <bulwark/form.hpp>
 
 #include <cmath>
+// GCC 12 with -fsanitize=address reports maybe-uninitialized inside libstdc++'s <regex>
+// (a false positive in the library's own code); silenced for that header only.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #include <regex>
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 
 namespace bulwark::form {
 namespace {
