@@ -69,6 +69,8 @@ struct MultipartDecoder::Impl {
     PartHeaders part;
     std::size_t header_bytes = 0;
     std::size_t header_lines = 0;
+    // Bytes after pos already searched for CRLF, so a header fed byte by byte is scanned once.
+    std::size_t header_scanned = 0;
     std::size_t parts = 0;
     bool in_part = false;
 
@@ -128,16 +130,20 @@ Event MultipartDecoder::Impl::step() {
                 part = PartHeaders{};
                 header_bytes = 0;
                 header_lines = 0;
+                header_scanned = 0;
                 state = State::headers;
                 continue;
             }
             case State::headers: {
-                std::size_t eol = buf.find("\r\n", pos);
+                std::size_t eol = buf.find("\r\n", pos + header_scanned);
                 if (eol == std::string::npos) {
                     if (header_bytes + (buf.size() - pos) > limits.max_header_bytes)
                         return fail(Error::header_too_large);
+                    // Keep the last byte: it may be the CR of a CRLF split across feeds.
+                    header_scanned = buf.size() - pos > 0 ? buf.size() - pos - 1 : 0;
                     return need_more();
                 }
+                header_scanned = 0;
                 std::string_view line(buf.data() + pos, eol - pos);
                 header_bytes += line.size() + 2;
                 if (header_bytes > limits.max_header_bytes) return fail(Error::header_too_large);
