@@ -8,7 +8,7 @@
 #include <boost/json/value_stack.hpp>
 
 #include <string>
-#include <unordered_set>
+#include <set>
 
 namespace bulwark::form {
 namespace {
@@ -25,9 +25,10 @@ struct Handler {
 
     const JsonLimits& limits;
     json::value_stack stack;
-    // One set of member names per open object; arrays push an empty placeholder so the stack of
+    // One ordered set of member names per open object (a tree, not a hash: crafted colliding
+    // names cannot make it quadratic); arrays push an empty placeholder so the stack of
     // sets mirrors the nesting. counts[i] is the number of members/elements seen at level i.
-    std::vector<std::unordered_set<std::string>> keys;
+    std::vector<std::set<std::string, std::less<>>> keys;
     std::vector<std::size_t> counts;
     std::vector<bool> is_object;
     std::string key;
