@@ -1,0 +1,456 @@
+// The server: Beast's three layers. A listener accepts; a session owns one connection (its
+// stream, its buffer, a fresh parser per message and a deadline on every read and write);
+// App::handle is the pure request -> response function behind them.
+//
+// Limits checked here, before a Request exists: the header block (431 past the limit, 400 for
+// obsolete line folding or a bad Transfer-Encoding), the header deadline, the route's body limit
+// (413 from Content-Length before reading, or as soon as a chunked body passes it), the
+// connection count and the worker queue (503 with Retry-After).
+#include "server.hpp"
+
+#include <bulwark/crypto.hpp>
+
+#include "tls.hpp"
+
+#include <csignal>
+#include <cstdio>
+#include <list>
+
+namespace bulwark {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+    return s;
+}
+
+}  // namespace
+
+// SessionBase lets the server reach every session at shutdown without knowing its stream type.
+class SessionBase {
+public:
+    virtual ~SessionBase() = default;
+    virtual void shutdown_if_idle() = 0;
+};
+
+struct ServerState {
+    ServerState(const App& app_ref, const ServerOptions& options_ref, unsigned workers)
+        : app(app_ref), options(options_ref), pool(workers, options_ref.worker_queue_limit) {}
+
+    const App& app;
+    ServerOptions options;
+    WorkerPool pool;
+    TrustedPeers trusted;
+    std::atomic<std::size_t> connections{0};
+    std::atomic<bool> stopping{false};
+    std::mutex sessions_mutex;
+    std::list<std::weak_ptr<SessionBase>> sessions;
+
+    void remember(const std::shared_ptr<SessionBase>& s) {
+        std::lock_guard lock(sessions_mutex);
+        // Drop the entries of closed sessions as we go, so the list stays as long as the
+        // number of open connections.
+        sessions.remove_if([](const std::weak_ptr<SessionBase>& w) { return w.expired(); });
+        sessions.push_back(s);
+    }
+};
+
+namespace {
+
+template <class Stream>
+class Session : public SessionBase, public std::enable_shared_from_this<Session<Stream>> {
+public:
+    Session(Stream&& stream, ServerState& state, std::string peer, bool https)
+        : stream_(std::move(stream)), state_(state), peer_(std::move(peer)), https_(https) {
+        ++state_.connections;
+    }
+    ~Session() override { --state_.connections; }
+
+    void start() {
+        if constexpr (std::is_same_v<Stream, beast::ssl_stream<beast::tcp_stream>>) {
+            beast::get_lowest_layer(stream_).expires_after(state_.options.header_timeout);
+            stream_.async_handshake(asio::ssl::stream_base::server,
+                                    [self = this->shared_from_this()](beast::error_code ec) {
+                                        if (ec) return;  // a failed handshake is just a close
+                                        self->read_request();
+                                    });
+        } else {
+            read_request();
+        }
+    }
+
+    void shutdown_if_idle() override {
+        asio::post(stream_.get_executor(), [weak = this->weak_from_this()] {
+            if (auto self = weak.lock(); self && self->idle_) self->close_now();
+        });
+    }
+
+private:
+    // read_request waits for a complete header block, within the header (or idle) deadline.
+    void read_request() {
+        idle_ = true;
+        scanned_ = 0;
+        beast::get_lowest_layer(stream_).expires_after(first_ ? state_.options.header_timeout
+                                                              : state_.options.idle_timeout);
+        first_ = false;
+        scan_for_header();
+    }
+
+    void scan_for_header() {
+        const auto data = buffer_.data();
+        std::string_view view(static_cast<const char*>(data.data()), data.size());
+        // RFC 9112 §2.2: ignore empty lines before the request-line.
+        std::size_t skip = 0;
+        while (skip + 1 < view.size() && view[skip] == '\r' && view[skip + 1] == '\n') skip += 2;
+        if (skip > 0) {
+            buffer_.consume(skip);
+            scanned_ = 0;
+            return scan_for_header();
+        }
+        const std::size_t from = scanned_ > 3 ? scanned_ - 3 : 0;
+        const auto end = view.find("\r\n\r\n", from);
+        if (end != std::string_view::npos) {
+            const std::size_t header_bytes = end + 4;
+            if (header_bytes > state_.options.header_limit) return reject_and_close(431);
+            // Obsolete line folding lets two parsers disagree on a header (RFC 9112 §5.2).
+            const std::string_view block = view.substr(0, end + 2);
+            if (block.find("\r\n ") != std::string_view::npos ||
+                block.find("\r\n\t") != std::string_view::npos)
+                return reject_and_close(400);
+            return on_header(header_bytes);
+        }
+        if (view.size() >= state_.options.header_limit) return reject_and_close(431);
+        scanned_ = view.size();
+        const std::size_t room = std::min<std::size_t>(8192, state_.options.header_limit + 4 - view.size());
+        stream_.async_read_some(buffer_.prepare(room),
+                                [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
+                                    if (ec) return self->close_now();
+                                    self->buffer_.commit(n);
+                                    self->idle_ = false;
+                                    self->scan_for_header();
+                                });
+    }
+
+    void on_header(std::size_t header_bytes) {
+        started_ = Clock::now();
+        idle_ = false;
+        header_parser_.emplace();
+        header_parser_->header_limit(static_cast<std::uint32_t>(state_.options.header_limit + 4));
+        header_parser_->eager(false);
+        beast::error_code ec;
+        const auto data = buffer_.data();
+        const std::size_t used = header_parser_->put(asio::buffer(data.data(), header_bytes), ec);
+        if (ec || !header_parser_->is_header_done()) return reject_and_close(400);
+        buffer_.consume(used);
+
+        const auto& message = header_parser_->get();
+        // Only "chunked" alone is a transfer coding we accept; anything else could be read
+        // differently by a proxy in front (request smuggling).
+        if (auto te = message.find(bhttp::field::transfer_encoding); te != message.end()) {
+            if (message.count(bhttp::field::transfer_encoding) != 1 ||
+                !iequals(trim(te->value()), "chunked"))
+                return reject_and_close(400);
+        }
+        if (message.version() != 11 && message.version() != 10) return reject_and_close(400);
+
+        Headers headers;
+        for (const auto& field : message) headers.add(field.name_string(), field.value());
+        request_ = std::make_shared<Request>(std::string(message.method_string()),
+                                             std::string(message.target()), std::move(headers),
+                                             std::string());
+        state_.trusted.resolve(*request_, peer_, https_);
+        keep_alive_ = message.keep_alive();
+
+        const RouteOptions* route = state_.app.match_options(request_->method(), request_->path());
+        const std::size_t limit = route ? route->body_limit : RouteOptions{}.body_limit;
+        if (auto length = header_parser_->content_length(); length && *length > limit)
+            return reject_and_close(413);
+        if (header_parser_->is_done()) return dispatch();
+
+        if (auto expect = message.find(bhttp::field::expect);
+            expect != message.end() && iequals(trim(expect->value()), "100-continue")) {
+            auto interim = std::make_shared<std::string>("HTTP/1.1 100 Continue\r\n\r\n");
+            asio::async_write(stream_, asio::buffer(*interim),
+                              [self = this->shared_from_this(), interim, limit](beast::error_code ec,
+                                                                              std::size_t) {
+                                  if (ec) return self->close_now();
+                                  self->read_body(limit);
+                              });
+            return;
+        }
+        read_body(limit);
+    }
+
+    void read_body(std::size_t limit) {
+        body_parser_.emplace(std::move(*header_parser_));
+        header_parser_.reset();
+        body_parser_->body_limit(limit);
+        beast::get_lowest_layer(stream_).expires_after(state_.options.body_timeout);
+        bhttp::async_read(stream_, buffer_, *body_parser_,
+                          [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                              if (ec == bhttp::error::body_limit) return self->reject_and_close(413);
+                              if (ec == beast::error::timeout || ec == bhttp::error::end_of_stream ||
+                                  ec == asio::error::eof)
+                                  return self->close_now();
+                              if (ec) return self->reject_and_close(400);
+                              self->request_->set_body(self->body_parser_->release().body());
+                              self->body_parser_.reset();
+                              self->dispatch();
+                          });
+    }
+
+    void dispatch() {
+        const RouteOptions* route = state_.app.match_options(request_->method(), request_->path());
+        if (route && route->run_inline) return write(state_.app.handle(*request_));
+        auto self = this->shared_from_this();
+        auto request = request_;
+        const bool queued = state_.pool.try_submit([self, request] {
+            auto response = std::make_shared<Response>(self->state_.app.handle(*request));
+            asio::post(self->stream_.get_executor(),
+                       [self, response] { self->write(std::move(*response)); });
+        });
+        if (!queued) {
+            Response busy = state_.app.reject(*request_, 503);
+            busy.headers().set("Retry-After", "1");
+            write(std::move(busy));
+        }
+    }
+
+    void reject_and_close(int status) {
+        keep_alive_ = false;
+        if (!request_) request_ = std::make_shared<Request>("GET", "/", Headers{}, std::string());
+        if (started_ == Clock::time_point{}) started_ = Clock::now();
+        write(state_.app.reject(*request_, status));
+    }
+
+    void write(Response&& response) {
+        const bool head = request_ && request_->method() == "HEAD";
+        const bool keep = keep_alive_ && !state_.stopping.load() && response.status() != 400 &&
+                          response.status() != 413 && response.status() != 431;
+        auto fill = [&](auto& out) {
+            out.version(11);
+            out.result(static_cast<unsigned>(response.status()));
+            for (const auto& [name, value] : response.headers().fields()) out.insert(name, value);
+            for (const auto& cookie : response.cookies()) out.insert(bhttp::field::set_cookie, cookie.serialize());
+            out.keep_alive(keep);
+        };
+        try {
+            if (!response.file_path().empty() && !head) {
+                auto out = std::make_shared<bhttp::response<bhttp::file_body>>();
+                beast::error_code ec;
+                out->body().open(response.file_path().c_str(), beast::file_mode::scan, ec);
+                if (ec) {
+                    response = state_.app.reject(*request_, 404);
+                    return write(std::move(response));
+                }
+                fill(*out);
+                out->prepare_payload();
+                return send(out, response.status());
+            }
+            if (head) {
+                auto out = std::make_shared<bhttp::response<bhttp::empty_body>>();
+                fill(*out);
+                out->set(bhttp::field::content_length, std::to_string(response.body().size()));
+                return send(out, response.status());
+            }
+            auto out = std::make_shared<bhttp::response<bhttp::string_body>>();
+            fill(*out);
+            out->body() = response.take_body();
+            out->prepare_payload();
+            send(out, response.status());
+        } catch (const std::exception&) {
+            // A handler set a header or cookie that cannot be sent safely: answer 500 instead.
+            if (response.status() == 500) return close_now();
+            Response failure = App::error_response(*request_, 500);
+            write(std::move(failure));
+        }
+    }
+
+    template <class Message>
+    void send(const std::shared_ptr<Message>& message, int status) {
+        beast::get_lowest_layer(stream_).expires_after(state_.options.write_timeout);
+        const bool keep = message->keep_alive();
+        bhttp::async_write(stream_, *message,
+                           [self = this->shared_from_this(), message, status, keep](
+                               beast::error_code ec, std::size_t bytes) {
+                               self->log(status, bytes);
+                               if (ec || !keep) return self->close_gracefully();
+                               self->request_.reset();
+                               self->read_request();
+                           });
+    }
+
+    void log(int status, std::size_t bytes) {
+        if (!state_.options.access_log || !request_) return;
+        const auto took = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started_);
+        state_.app.write_access_log({request_->method(), request_->path(), status, bytes, took,
+                                     request_->request_id(), request_->client_address()});
+    }
+
+    void close_gracefully() {
+        if constexpr (std::is_same_v<Stream, beast::ssl_stream<beast::tcp_stream>>) {
+            beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(2));
+            stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) {
+                self->close_now();
+            });
+        } else {
+            beast::error_code ec;
+            stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+            close_now();
+        }
+    }
+
+    void close_now() {
+        beast::error_code ec;
+        beast::get_lowest_layer(stream_).socket().close(ec);
+    }
+
+    Stream stream_;
+    ServerState& state_;
+    std::string peer_;
+    bool https_;
+    beast::flat_buffer buffer_;
+    std::size_t scanned_ = 0;
+    bool first_ = true;
+    bool idle_ = true;
+    bool keep_alive_ = false;
+    Clock::time_point started_{};
+    std::optional<bhttp::request_parser<bhttp::empty_body>> header_parser_;
+    std::optional<bhttp::request_parser<bhttp::string_body>> body_parser_;
+    std::shared_ptr<Request> request_;
+};
+
+}  // namespace
+
+Server::Server(const App& app, const ServerOptions& options) : options_(options) {
+    const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+    const unsigned io_threads = options.io_threads ? options.io_threads : cores;
+    const unsigned workers = options.worker_threads ? options.worker_threads : std::max(4u, 4 * cores);
+    state_ = std::make_unique<ServerState>(app, options, workers);
+    state_->trusted = TrustedPeers(options.trusted_proxies, options.proxy_headers);
+    for (unsigned i = 0; i < io_threads; ++i) {
+        contexts_.push_back(std::make_unique<asio::io_context>(1));
+        guards_.emplace_back(contexts_.back()->get_executor());
+    }
+    if (!options.tls_certificate.empty() || !options.tls_private_key.empty())
+        tls_ = std::make_unique<TlsContexts>(options.tls_certificate, options.tls_private_key);
+
+    auto& main = *contexts_.front();
+    acceptor_ = std::make_unique<tcp::acceptor>(main);
+    const auto address = asio::ip::make_address(options.host);
+    const tcp::endpoint endpoint(address, options.port);
+    acceptor_->open(endpoint.protocol());
+    acceptor_->set_option(asio::socket_base::reuse_address(true));
+    if (address.is_v6()) acceptor_->set_option(asio::ip::v6_only(true));
+    acceptor_->bind(endpoint);
+    acceptor_->listen(asio::socket_base::max_listen_connections);
+    port_ = acceptor_->local_endpoint().port();
+    signals_ = std::make_unique<asio::signal_set>(main, SIGINT, SIGTERM, SIGHUP);
+}
+
+Server::~Server() = default;
+
+void Server::run() {
+    wait_for_signal();
+    accept();
+    if (options_.on_listening) options_.on_listening(port_);
+    std::vector<std::thread> threads;
+    for (std::size_t i = 1; i < contexts_.size(); ++i)
+        threads.emplace_back([ctx = contexts_[i].get()] { ctx->run(); });
+    contexts_.front()->run();
+    for (auto& t : threads) t.join();
+    state_->pool.stop();
+}
+
+void Server::stop() {
+    asio::post(*contexts_.front(), [this] { begin_shutdown(); });
+}
+
+void Server::wait_for_signal() {
+    signals_->async_wait([this](beast::error_code ec, int signal) {
+        if (ec) return;
+        if (signal == SIGHUP) {
+            // Reload the certificate for new connections; open ones keep theirs.
+            if (tls_) {
+                std::string problem = tls_->reload();
+                if (!problem.empty()) std::fprintf(stderr, "tls reload failed: %s\n", problem.c_str());
+            }
+            return wait_for_signal();
+        }
+        begin_shutdown();
+    });
+}
+
+void Server::accept() {
+    auto& target = *contexts_[next_context_];
+    next_context_ = (next_context_ + 1) % contexts_.size();
+    acceptor_->async_accept(target, [this](beast::error_code ec, tcp::socket socket) {
+        if (ec == asio::error::operation_aborted || state_->stopping) return;
+        if (!ec) start_session(std::move(socket));
+        accept();
+    });
+}
+
+void Server::start_session(tcp::socket socket) {
+    if (state_->connections.load() >= options_.max_connections) {
+        beast::error_code ignored;
+        socket.close(ignored);
+        return;
+    }
+    beast::error_code ec;
+    const auto remote = socket.remote_endpoint(ec);
+    if (ec) return;
+    socket.set_option(tcp::no_delay(true), ec);
+    std::string peer = remote.address().to_string();
+    beast::tcp_stream stream(std::move(socket));
+    if (tls_) {
+        auto session = std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
+            beast::ssl_stream<beast::tcp_stream>(std::move(stream), *tls_->current()), *state_,
+            std::move(peer), true);
+        state_->remember(session);
+        session->start();
+    } else {
+        auto session = std::make_shared<Session<beast::tcp_stream>>(std::move(stream), *state_,
+                                                                    std::move(peer), false);
+        state_->remember(session);
+        session->start();
+    }
+}
+
+void Server::begin_shutdown() {
+    if (state_->stopping.exchange(true)) return;
+    beast::error_code ec;
+    acceptor_->close(ec);
+    signals_->cancel(ec);
+    {
+        std::lock_guard lock(state_->sessions_mutex);
+        for (auto& weak : state_->sessions)
+            if (auto session = weak.lock()) session->shutdown_if_idle();
+    }
+    shutdown_deadline_ = Clock::now() + options_.shutdown_deadline;
+    shutdown_timer_ = std::make_unique<asio::steady_timer>(*contexts_.front());
+    poll_shutdown();
+}
+
+void Server::poll_shutdown() {
+    // In-flight requests finish (their connections then close, since stopping is set); once
+    // none is left, or the deadline passes, the event loops end.
+    if (state_->connections.load() == 0 || Clock::now() >= shutdown_deadline_) {
+        for (auto& guard : guards_) guard.reset();
+        for (auto& ctx : contexts_) ctx->stop();
+        return;
+    }
+    shutdown_timer_->expires_after(std::chrono::milliseconds(20));
+    shutdown_timer_->async_wait([this](beast::error_code ec) {
+        if (!ec) poll_shutdown();
+    });
+}
+
+}  // namespace bulwark

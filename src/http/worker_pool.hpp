@@ -1,0 +1,38 @@
+// WorkerPool: a fixed set of threads with a bounded queue, for handlers that may block.
+// A full queue refuses new work at once (the server answers 503) instead of growing.
+#pragma once
+
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace bulwark {
+
+class WorkerPool {
+public:
+    WorkerPool(unsigned threads, std::size_t queue_limit);
+    ~WorkerPool();
+    WorkerPool(const WorkerPool&) = delete;
+    WorkerPool& operator=(const WorkerPool&) = delete;
+
+    // try_submit queues a task; false when the queue is full or the pool is stopping.
+    bool try_submit(std::function<void()> task);
+    // stop finishes the queued tasks and joins the threads.
+    void stop();
+
+private:
+    void work();
+
+    std::mutex mutex_;
+    std::condition_variable ready_;
+    std::deque<std::function<void()>> queue_;
+    std::size_t queue_limit_;
+    bool stopping_ = false;
+    std::vector<std::thread> threads_;
+};
+
+}  // namespace bulwark

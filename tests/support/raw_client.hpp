@@ -1,0 +1,141 @@
+// raw_client.hpp: a deliberately dumb HTTP client over a blocking socket, so tests can send
+// exactly the bytes an attacker would (smuggling shapes, slow headers, pipelined requests).
+#pragma once
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <bulwark/http.hpp>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <thread>
+
+namespace bulwark::test_support {
+
+class RawClient {
+public:
+    explicit RawClient(std::uint16_t port) {
+        fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_port = htons(port);
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
+            throw std::runtime_error("connect failed");
+    }
+    ~RawClient() { if (fd_ >= 0) ::close(fd_); }
+    RawClient(const RawClient&) = delete;
+    RawClient& operator=(const RawClient&) = delete;
+
+    void send(const std::string& bytes) {
+        std::size_t off = 0;
+        while (off < bytes.size()) {
+            const auto n = ::send(fd_, bytes.data() + off, bytes.size() - off, MSG_NOSIGNAL);
+            if (n <= 0) return;  // the server may close early (413, 431): that is what we test
+            off += static_cast<std::size_t>(n);
+        }
+    }
+
+    // read_until_closed reads everything until the server closes or the timeout passes.
+    std::string read_until_closed(std::chrono::milliseconds timeout = std::chrono::milliseconds(3000)) {
+        std::string out;
+        const auto deadline = std::chrono::steady_clock::now() + timeout;
+        while (std::chrono::steady_clock::now() < deadline) {
+            pollfd p{fd_, POLLIN, 0};
+            const int left = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                deadline - std::chrono::steady_clock::now()).count());
+            if (::poll(&p, 1, std::max(left, 1)) <= 0) break;
+            char buf[65536];
+            const auto n = ::recv(fd_, buf, sizeof buf, 0);
+            if (n <= 0) {
+                closed_ = true;
+                break;
+            }
+            out.append(buf, static_cast<std::size_t>(n));
+        }
+        return out;
+    }
+
+    // read_responses reads until `count` complete responses (by Content-Length) have arrived.
+    std::string read_responses(int count, std::chrono::milliseconds timeout = std::chrono::milliseconds(3000)) {
+        std::string out;
+        const auto deadline = std::chrono::steady_clock::now() + timeout;
+        while (complete_responses(out) < count && std::chrono::steady_clock::now() < deadline) {
+            pollfd p{fd_, POLLIN, 0};
+            if (::poll(&p, 1, 50) <= 0) continue;
+            char buf[65536];
+            const auto n = ::recv(fd_, buf, sizeof buf, 0);
+            if (n <= 0) {
+                closed_ = true;
+                break;
+            }
+            out.append(buf, static_cast<std::size_t>(n));
+        }
+        return out;
+    }
+
+    bool closed() const { return closed_; }
+
+    static int complete_responses(const std::string& data) {
+        int count = 0;
+        std::size_t pos = 0;
+        while (true) {
+            const auto end = data.find("\r\n\r\n", pos);
+            if (end == std::string::npos) return count;
+            std::size_t length = 0;
+            const auto cl = data.find("Content-Length: ", pos);
+            if (cl != std::string::npos && cl < end) length = std::stoul(data.substr(cl + 16));
+            if (data.size() < end + 4 + length) return count;
+            pos = end + 4 + length;
+            ++count;
+        }
+    }
+
+private:
+    int fd_ = -1;
+    bool closed_ = false;
+};
+
+// RunningServer runs an App on a loopback port in a background thread for one test.
+class RunningServer {
+public:
+    RunningServer(App& app, ServerOptions options = {}) : app_(app) {
+        options.host = "127.0.0.1";
+        options.port = 0;
+        options.access_log = false;
+        options.on_listening = [this](std::uint16_t port) {
+            std::lock_guard lock(mutex_);
+            port_ = port;
+            ready_.notify_all();
+        };
+        thread_ = std::thread([this, options] { app_.run(options); });
+        std::unique_lock lock(mutex_);
+        if (!ready_.wait_for(lock, std::chrono::seconds(10), [this] { return port_ != 0; }))
+            throw std::runtime_error("server did not start");
+    }
+    ~RunningServer() { stop(); }
+    void stop() {
+        if (thread_.joinable()) {
+            app_.stop();
+            thread_.join();
+        }
+    }
+    std::uint16_t port() const { return port_; }
+
+private:
+    App& app_;
+    std::mutex mutex_;
+    std::condition_variable ready_;
+    std::uint16_t port_ = 0;
+    std::thread thread_;
+};
+
+}  // namespace bulwark::test_support
