@@ -86,7 +86,8 @@ std::string quoted_printable(std::string_view body) {
             const bool literal = (c >= 33 && c <= 126 && c != '=') ||
                                  ((c == ' ' || c == '\t') && !last);
             // A '.' opening a line is encoded so no line can read as the SMTP end of data.
-            const bool line_start_dot = c == '.' && line.empty();
+            // (Also after a soft break, which put() makes when the line is full.)
+            const bool line_start_dot = c == '.' && (line.empty() || line.size() + 1 > 75);
             if (literal && !line_start_dot) {
                 const char ch = static_cast<char>(c);
                 put(std::string_view(&ch, 1));

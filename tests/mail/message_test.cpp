@@ -182,6 +182,7 @@ TEST(MailMessage, QuotedPrintableBody) {
         {"inner_space_kept", "a b", "a b\r\n"},
         {"smtp_end_of_data", "line\n.\nrest", "line\r\n=2E\r\nrest\r\n"},
         {"leading_dot", ".hidden", "=2Ehidden\r\n"},
+        {"dot_after_soft_break", std::string(75, 'a') + ".b", std::string(75, 'a') + "=\r\n=2Eb\r\n"},
         {"control", "a\x1b[2J", "a=1B[2J\r\n"},
         {"empty", "", ""},
     };
