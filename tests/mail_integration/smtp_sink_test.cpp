@@ -11,7 +11,6 @@
 #include <filesystem>
 #include <fstream>
 #include <netinet/in.h>
-#include <regex>
 #include <spawn.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -117,9 +116,14 @@ protected:
             const auto split = raw.find("\n\n");
             const std::string headers = raw.substr(0, split + 1);
             Received r;
-            std::smatch m;
-            if (std::regex_search(headers, m, std::regex("\nSubject: ([^\n]*)"))) r.subject = m[1];
-            if (std::regex_search(headers, m, std::regex("\nTo: ([^\n]*)"))) r.to = m[1];
+            auto value = [&](const std::string& name) {
+                const auto at = headers.find("\n" + name + ": ");
+                if (at == std::string::npos) return std::string();
+                const auto from = at + name.size() + 3;
+                return headers.substr(from, headers.find('\n', from) - from);
+            };
+            r.subject = value("Subject");
+            r.to = value("To");
             r.body = decode_qp(raw.substr(split + 2));
             out.push_back(r);
         }
