@@ -101,24 +101,26 @@ def session_peak_rss_kib(sid):
 
 
 def wait_until_serving(port, path, pgid, seconds):
-    """True once GET path answers 200 (gunicorn binds its port long before its workers are ready)."""
+    """The body length once GET path answers 200, else None (gunicorn binds its port long before
+    its workers are ready)."""
     deadline = time.time() + seconds
     while time.time() < deadline:
         try:
             os.killpg(pgid, 0)
         except ProcessLookupError:
-            return False
+            return None
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
             conn.request("GET", path)
-            status = conn.getresponse().status
+            response = conn.getresponse()
+            body = response.read()
             conn.close()
-            if status == 200:
-                return True
+            if response.status == 200:
+                return len(body)
         except OSError:
             pass
         time.sleep(0.3)
-    return False
+    return None
 
 
 def to_us(text):
@@ -163,11 +165,12 @@ def measure(args, name, cmd, port, paths, env=None, cwd=None, start_seconds=30, 
     running_groups.append(proc.pid)
     rows = []
     try:
-        if not wait_until_serving(port, paths[0], proc.pid, start_seconds):
+        if wait_until_serving(port, paths[0], proc.pid, start_seconds) is None:
             print(f"bench: {name} did not start; see {log.name}", file=sys.stderr)
             return [{"server": name, "path": p, "failed": True} for p in paths]
         for path in paths:
             url = f"http://127.0.0.1:{port}{path}"
+            body_bytes = wait_until_serving(port, path, proc.pid, 10)
             run_wrk(args, url, args.warmup)
             runs = []
             for i in range(args.runs):
@@ -184,7 +187,7 @@ def measure(args, name, cmd, port, paths, env=None, cwd=None, start_seconds=30, 
                 values = [r[key] for r in runs if r[key] is not None]
                 return statistics.median(values) if values else None
 
-            rows.append({"server": name, "path": path, "runs": runs,
+            rows.append({"server": name, "path": path, "runs": runs, "body_bytes": body_bytes,
                          "cpu_us_per_req": med("cpu_us_per_req"), "rps": med("rps"),
                          "p50_us": med("p50_us"), "p99_us": med("p99_us"),
                          "errors": sum(r["errors"] for r in runs),
