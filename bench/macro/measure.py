@@ -245,9 +245,13 @@ def main():
                         port, ["/"], env=env, cwd=peer, start_seconds=120, keep_log=True)
     finally:
         stop_all()
+        # The peer's copy keeps its read-only modes; make it writable so it can be removed.
+        for folder, dirs, _ in os.walk(args.workdir):
+            for d in dirs:
+                os.chmod(os.path.join(folder, d), 0o755)
+        shutil.rmtree(args.workdir, ignore_errors=True)
     meta = {"seconds": args.seconds, "runs": args.runs, "connections": args.connections,
-            "warmup": args.warmup, "server_cpu": args.server_cpu, "client_cpu": args.client_cpu,
-            "workdir": args.workdir}
+            "warmup": args.warmup, "server_cpu": args.server_cpu, "client_cpu": args.client_cpu}
     with open(args.out, "w") as f:
         json.dump({"meta": meta, "rows": rows}, f, indent=1)
 
