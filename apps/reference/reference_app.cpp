@@ -1,15 +1,104 @@
+// reference::build: open the database, apply the migrations, install the default pipeline and
+// add the routes. Everything the handlers share lives in one State (app_state.hpp).
 #include "reference_app.hpp"
 
+#include "app_state.hpp"
+
+#include <bulwark/db.hpp>
+
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <algorithm>
+#include <stdexcept>
+#include <thread>
+
 namespace reference {
+namespace detail {
+
+std::filesystem::path resource_dir(const bulwark::Config& config) {
+    if (auto dir = config.get("BULWARK_REFERENCE_DIR"); dir && !dir->empty()) return *dir;
+    return BULWARK_REFERENCE_SOURCE_DIR;
+}
+
+bulwark::Response json_message(std::string_view key, std::string_view message, int status) {
+    boost::json::object body;
+    body[key] = message;
+    return bulwark::Response::json(boost::json::serialize(body), status);
+}
+
+bulwark::Response render(State& state, bulwark::Request& req, std::string_view name,
+                         bulwark::tmpl::Map context, int status) {
+    namespace bp = bulwark::pipeline;
+    if (!req.identity().empty()) context["user"] = req.identity();
+    auto page = state.templates->render(name, context,
+                                        {.csp_nonce = bp::csp_nonce(req), .csrf_token = bp::csrf_token(req)});
+    if (!page) throw std::runtime_error("template: " + page.error().to_string());
+    return bulwark::Response::html(std::move(*page), status);
+}
+
+bulwark::Response busy() {
+    auto r = json_message("error", "Server busy, try again", 503);
+    r.headers().set("Retry-After", "1");
+    return r;
+}
+
+}  // namespace detail
+
+namespace {
+
+bulwark::db::Database open_database(const bulwark::Config& config) {
+    auto db = bulwark::db::Database::open(config.database_url);
+    // The URL may hold a password: only the error's fixed message is shown.
+    if (!db) throw std::runtime_error("database: " + std::string(db.error().message()));
+    const auto dir = detail::resource_dir(config) / "migrations" /
+                     (db->backend() == bulwark::db::Backend::postgresql ? "postgresql" : "sqlite");
+    auto migrated = bulwark::db::migrate(*db, dir);
+    if (!migrated)
+        throw std::runtime_error("migrations: " + std::string(bulwark::db::migrate_error_name(migrated.error().code)));
+    return std::move(*db);
+}
+
+}  // namespace
 
 void build(bulwark::App& app, const bulwark::Config& config) {
-    const std::string mode = config.is_production() ? "production" : "development";
-    app.get("/", [mode](bulwark::Request&) {
-        return bulwark::Response::html(
-            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Bulwark</title></head>"
-            "<body><h1>Bulwark reference app</h1><p>The reference app is running (" + mode +
-            " mode).</p></body></html>\n");
-    }).inline_handler();
+    auto state = std::make_shared<detail::State>(open_database(config));
+    state->production = config.is_production();
+    state->services = bulwark::pipeline::make_services(config);
+    bulwark::pipeline::install_defaults(app, config, state->services);
+
+    const auto keys = config.key_ring();
+    std::vector<bulwark::jwt::Key> jwt_keys;
+    jwt_keys.push_back(bulwark::jwt::Key::hmac(bulwark::jwt::Algorithm::hs256,
+                                               keys.subkey(bulwark::crypto::Purpose::jwt)));
+    state->tokens = std::make_unique<bulwark::jwt::Manager>(std::move(jwt_keys), bulwark::jwt::Config{},
+                                                            state->services.store);
+    // Hashing is slow on purpose; a small pool with a queue bound turns a login flood into
+    // 503s instead of starving every other request.
+    const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+    state->hashes = std::make_unique<bulwark::password::HashPool>(cores, 64);
+    const auto dir = detail::resource_dir(config);
+    state->templates = std::make_unique<bulwark::tmpl::Environment>(
+        bulwark::tmpl::Config{.root = dir / "templates", .auto_reload = !config.is_production()});
+    state->static_dir = dir / "static";
+    state->api_keys = std::make_unique<bulwark::apikey::Registry>(
+        detail::make_key_repository(state->db), keys.subkeys(bulwark::crypto::Purpose::api_key));
+    state->webhook_secret = config.webhook_secret;
+    state->api_data_limits = bulwark::ratelimit::parse_or_throw("100 per hour");
+    state->login_rate_limit = config.login_rate_limit;
+    bulwark::ratelimit::parse_or_throw(state->login_rate_limit);  // refuse to start on a bad one
+
+    detail::add_pages(app, state);
+    detail::add_api(app, state);
+}
+
+std::string create_api_key(const bulwark::Config& config, const std::string& name, const std::string& owner) {
+    auto db = open_database(config);
+    bulwark::apikey::Registry registry(detail::make_key_repository(db),
+                                       config.key_ring().subkeys(bulwark::crypto::Purpose::api_key));
+    auto created = registry.create({.name = name, .owner = owner, .scopes = {"data:read"}, .ttl = std::nullopt});
+    if (!created) throw std::runtime_error("api key: " + std::string(bulwark::apikey::error_message(created.error())));
+    return created->key;
 }
 
 }  // namespace reference

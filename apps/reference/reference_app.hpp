@@ -5,9 +5,18 @@
 #include <bulwark/config.hpp>
 #include <bulwark/http.hpp>
 
+#include <string>
+
 namespace reference {
 
-// build adds the app's routes and pipeline to `app`, configured by `config`.
+// build adds the app's routes and pipeline to `app`, configured by `config`: it opens the
+// database (DATABASE_URL), applies the migrations, and installs the default pipeline.
+// Throws on a configuration or database that cannot work (the app refuses to start).
 void build(bulwark::App& app, const bulwark::Config& config);
+
+// create_api_key makes a key for `owner` in the app's database and returns it; it is shown
+// once and stored only as a hash (`bulwark api-key create` and the tests call it).
+std::string create_api_key(const bulwark::Config& config, const std::string& name,
+                           const std::string& owner);
 
 }  // namespace reference

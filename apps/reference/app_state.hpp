@@ -1,0 +1,60 @@
+// What the reference app's handlers share: built once by reference::build, captured by every
+// handler through a shared_ptr, read-only afterwards (each member is thread-safe itself).
+#pragma once
+
+#include <bulwark/apikey.hpp>
+#include <bulwark/config.hpp>
+#include <bulwark/db.hpp>
+#include <bulwark/http.hpp>
+#include <bulwark/jwt.hpp>
+#include <bulwark/password.hpp>
+#include <bulwark/pipeline.hpp>
+#include <bulwark/ratelimit.hpp>
+#include <bulwark/template.hpp>
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace reference::detail {
+
+struct State {
+    explicit State(bulwark::db::Database database) : db(std::move(database)) {}
+
+    bool production = false;
+    bulwark::db::Database db;
+    bulwark::pipeline::Services services;
+    std::unique_ptr<bulwark::jwt::Manager> tokens;
+    std::unique_ptr<bulwark::password::HashPool> hashes;
+    std::unique_ptr<bulwark::tmpl::Environment> templates;
+    std::unique_ptr<bulwark::apikey::Registry> api_keys;
+    std::optional<bulwark::crypto::SecretBytes> webhook_secret;
+    std::filesystem::path static_dir;
+    std::vector<bulwark::ratelimit::Limit> api_data_limits;
+    std::string login_rate_limit;  // "5 per minute" (BULWARK_LOGIN_RATE_LIMIT)
+};
+
+// The folder holding templates/, static/ and migrations/ (BULWARK_REFERENCE_DIR overrides the
+// source folder compiled in, for an installed copy).
+std::filesystem::path resource_dir(const bulwark::Config& config);
+
+// json_error answers {"<key>": message} with a status; the message is always our own text.
+bulwark::Response json_message(std::string_view key, std::string_view message, int status);
+
+// render fills a template with the user, the CSP nonce and a CSRF token; a template error is
+// a 500 (the detail goes to the server log through the exception).
+bulwark::Response render(State& state, bulwark::Request& req, std::string_view name,
+                         bulwark::tmpl::Map context, int status = 200);
+
+// busy answers 503 with Retry-After when the password pool is full.
+bulwark::Response busy();
+
+void add_pages(bulwark::App& app, const std::shared_ptr<State>& state);
+void add_api(bulwark::App& app, const std::shared_ptr<State>& state);
+
+// DbKeyRepository keeps API keys (hashes only) in the api_keys table.
+std::shared_ptr<bulwark::apikey::Repository> make_key_repository(bulwark::db::Database db);
+
+}  // namespace reference::detail
