@@ -142,7 +142,10 @@ Result<std::optional<CookieSpec>, SaveError> Manager::save(Session& s) const {
     }
 
     const bool empty = s.data_.empty() && s.user_id_.empty();
-    if (detail::data_size(s.data_) > m.options.max_data_bytes) return SaveError::too_large;
+    // Unchanged data was size-checked when it was loaded; serializing it again on every
+    // read-only request would be the largest cost of a logged-in GET.
+    if ((s.modified_ || s.id_.empty()) && detail::data_size(s.data_) > m.options.max_data_bytes)
+        return SaveError::too_large;
 
     const bool user_changed = s.user_id_ != s.stored_user_;
     const bool new_id = s.id_.empty() || s.rotate_ || user_changed;
