@@ -3,6 +3,7 @@
 // per request outside `req.local<...>()`.
 #include <bulwark/form.hpp>
 #include <bulwark/pipeline.hpp>
+#include <bulwark/upload.hpp>
 
 #include <cstdio>
 #include <map>
@@ -91,12 +92,47 @@ const crypto::SecretBytes* session_secret(Request& req, bool create) {
     return &*cache.secret;
 }
 
+// multipart_token finds the text part `csrf_token` of a multipart form (upload forms), reading
+// no more than the token's bounded size from it; file parts are skipped, never stored.
+std::optional<std::string> multipart_token(std::string_view body, std::string_view content_type) {
+    auto boundary = upload::boundary_from_content_type(content_type);
+    if (!boundary) return std::nullopt;
+    upload::MultipartDecoder decoder(*boundary);
+    if (!decoder.feed(body)) return std::nullopt;
+    decoder.finish();
+    bool in_token = false;
+    std::string value;
+    for (;;) {
+        const auto event = decoder.next();
+        switch (event.kind) {
+            case upload::Event::Kind::part_begin:
+                in_token = event.part != nullptr && event.part->name == csrf::kFormField && !event.part->filename;
+                value.clear();
+                break;
+            case upload::Event::Kind::data:
+                if (in_token) {
+                    if (value.size() + event.data.size() > csrf::kMaxTokenLength) return std::nullopt;
+                    value.append(event.data);
+                }
+                break;
+            case upload::Event::Kind::part_end:
+                if (in_token) return value;
+                break;
+            default:
+                return std::nullopt;
+        }
+    }
+}
+
 std::optional<std::string> submitted_token(const Request& req) {
     auto type = req.header("Content-Type").value_or("");
     if (type.size() >= 33 && iequals(type.substr(0, 33), "application/x-www-form-urlencoded")) {
         if (auto fields = form::parse_urlencoded(req.body()); fields) {
             if (auto t = fields->get(csrf::kFormField)) return std::string(*t);
         }
+    }
+    if (type.size() >= 19 && iequals(type.substr(0, 19), "multipart/form-data")) {
+        if (auto token = multipart_token(req.body(), type)) return token;
     }
     if (auto header = req.header(csrf::kHeader)) return std::string(*header);
     return std::nullopt;

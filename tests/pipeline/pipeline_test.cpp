@@ -219,6 +219,18 @@ TEST(PipelineCsrf, RefusalsChangeNothing) {
     EXPECT_EQ(f.changes.load(), 3);
 }
 
+TEST(PipelineCsrf, MultipartFormField) {
+    Fixture f;
+    TestClient c(f.app);
+    const std::string token = c.get("/form").body;
+    bulwark::testing::UploadFile file{"file", "a.txt", "text/plain", "hello"};
+    EXPECT_EQ(c.post_multipart("/change", {{"csrf_token", "wrong"}}, {file}).status, 400);
+    EXPECT_EQ(c.post_multipart("/change", {}, {file}).status, 400);
+    EXPECT_EQ(f.changes.load(), 0);
+    EXPECT_EQ(c.post_multipart("/change", {{"csrf_token", token}}, {file}).status, 200);
+    EXPECT_EQ(f.changes.load(), 1);
+}
+
 TEST(PipelineCsrf, NoSessionMeansRefused) {
     Fixture f;
     TestClient c(f.app);
