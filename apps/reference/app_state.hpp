@@ -33,6 +33,8 @@ struct State {
     std::optional<bulwark::crypto::SecretBytes> webhook_secret;
     std::filesystem::path static_dir;
     std::vector<bulwark::ratelimit::Limit> api_data_limits;
+    std::filesystem::path upload_dir;     // <instance>/uploads, 0700, never served directly
+    std::size_t max_content_length = 0;   // MAX_CONTENT_LENGTH
     std::string login_rate_limit;  // "5 per minute" (BULWARK_LOGIN_RATE_LIMIT)
 };
 
@@ -53,6 +55,7 @@ bulwark::Response busy();
 
 void add_pages(bulwark::App& app, const std::shared_ptr<State>& state);
 void add_api(bulwark::App& app, const std::shared_ptr<State>& state);
+void add_uploads(bulwark::App& app, const std::shared_ptr<State>& state);
 
 // DbKeyRepository keeps API keys (hashes only) in the api_keys table.
 std::shared_ptr<bulwark::apikey::Repository> make_key_repository(bulwark::db::Database db);

@@ -84,12 +84,18 @@ void build(bulwark::App& app, const bulwark::Config& config) {
     state->api_keys = std::make_unique<bulwark::apikey::Registry>(
         detail::make_key_repository(state->db), keys.subkeys(bulwark::crypto::Purpose::api_key));
     state->webhook_secret = config.webhook_secret;
+    state->max_content_length = config.max_content_length;
+    state->upload_dir = config.instance_dir / "uploads";
+    std::filesystem::create_directories(state->upload_dir);
+    std::filesystem::permissions(state->upload_dir, std::filesystem::perms::owner_all,
+                                 std::filesystem::perm_options::replace);
     state->api_data_limits = bulwark::ratelimit::parse_or_throw("100 per hour");
     state->login_rate_limit = config.login_rate_limit;
     bulwark::ratelimit::parse_or_throw(state->login_rate_limit);  // refuse to start on a bad one
 
     detail::add_pages(app, state);
     detail::add_api(app, state);
+    detail::add_uploads(app, state);
 }
 
 std::string create_api_key(const bulwark::Config& config, const std::string& name, const std::string& owner) {

@@ -341,3 +341,58 @@ TEST(ReferenceApi, CorsOnApiOnly) {
     EXPECT_EQ(c.get("/api/protected", origin).header("Access-Control-Allow-Origin").value_or(""),
               "https://app.example.com");
 }
+
+TEST(ReferencePages, UploadAndDownload) {
+    reference_test::App a(std::map<std::string, std::string>{{"MAX_CONTENT_LENGTH", "4096"}});
+    TestClient c(a.app);
+    ASSERT_EQ(register_user(c, "frank").status, 303);
+    ASSERT_EQ(login_form(c, "frank", kPassword).status, 303);
+    const auto token = token_in(c.get("/").body);
+    using bulwark::testing::UploadFile;
+    const UploadFile text{"file", "notes.txt", "text/plain", "hello, world\n"};
+
+    struct Case {
+        std::string name;
+        bulwark::testing::Fields fields;
+        std::vector<UploadFile> files;
+        int status;
+        std::string error;
+    };
+    const std::vector<Case> refused = {
+        {"no csrf", {}, {text}, 400, ""},
+        {"no file part", {{"csrf_token", token}}, {}, 400, "No file part"},
+        {"no selected file", {{"csrf_token", token}}, {{"file", "", "application/octet-stream", ""}}, 400, "No selected file"},
+        {"html", {{"csrf_token", token}}, {{"file", "x.html", "text/html", "<script>alert(1)</script>"}}, 400, "File type not allowed"},
+        {"png that is html", {{"csrf_token", token}}, {{"file", "x.png", "image/png", "<html><script>alert(1)</script>"}}, 400, "File type not allowed"},
+        {"too large", {{"csrf_token", token}}, {{"file", "big.txt", "text/plain", std::string(8192, 'a')}}, 413, ""},
+    };
+    for (const auto& k : refused) {
+        auto r = c.post_multipart("/upload", k.fields, k.files);
+        EXPECT_EQ(r.status, k.status) << k.name << " " << r.body;
+        if (!k.error.empty()) {
+            EXPECT_EQ(str(json_of(r), "error"), k.error) << k.name;
+        }
+    }
+
+    auto ok = c.post_multipart("/upload", {{"csrf_token", token}}, {text});
+    ASSERT_EQ(ok.status, 201) << ok.body;
+    const auto meta = json_of(ok);
+    const auto id = str(meta, "id");
+    EXPECT_EQ(str(meta, "filename"), "notes.txt");
+    EXPECT_EQ(meta.at("size").to_number<std::int64_t>(), 13);
+    EXPECT_NE(str(meta, "content_type").find("text/plain"), std::string::npos);
+
+    auto got = c.get("/uploads/" + id);
+    EXPECT_EQ(got.status, 200);
+    EXPECT_NE(got.header("Content-Disposition").value_or("").find("attachment"), std::string_view::npos);
+    EXPECT_EQ(got.header("X-Content-Type-Options").value_or(""), "nosniff");
+
+    TestClient other(a.app);
+    ASSERT_EQ(register_user(other, "grace").status, 303);
+    ASSERT_EQ(login_form(other, "grace", kPassword).status, 303);
+    EXPECT_EQ(other.get("/uploads/" + id).status, 404);
+    EXPECT_EQ(c.get("/uploads/" + std::string(43, 'A')).status, 404);
+    EXPECT_EQ(c.get("/uploads/..%2Fsecret_key").status, 404);
+    TestClient anonymous(a.app);
+    EXPECT_EQ(anonymous.get("/uploads/" + id).status, 303);
+}
