@@ -47,6 +47,7 @@ def main():
     parser.add_argument("--micro", help="folder with the micro benchmarks' output, if they ran")
     parser.add_argument("--note", default="")
     parser.add_argument("--load-before", default="")
+    parser.add_argument("--load-after", default="", help="default: the load average now")
     args = parser.parse_args()
     data = json.load(open(args.results))
     meta, rows = data["meta"], data["rows"]
@@ -60,6 +61,7 @@ def main():
     limit = find("epoll limit", "/")
     flask = find("Flask peer", "/")
     cpus, model, load_after, kernel = machine()
+    load_after = args.load_after or load_after
     lines = []
     add = lines.append
     add("# Bulwark benchmarks")
@@ -126,11 +128,14 @@ def main():
     add("- *epoll limit*: `build/bench/bench/bench_epoll_limit PORT` (bench/epoll_limit.cpp), one thread, "
         "canned 13-byte text response, keep-alive and pipelining, no limits or headers beyond the minimum.")
     add("- *Bulwark bench_http_app*: `build/bench/bench/bench_http_app --port PORT` (bench/macro/http_app.cpp), "
-        "the default pipeline of src/http as it stands (request id, access log on, written to stderr "
-        "which the harness sends to /dev/null), 1 I/O thread, 4 pool workers; `/inline` runs `.inline_handler()`, "
+        "only the stages built into `bulwark::App` (request id, error handling, access log on, written to stderr "
+        "which the harness sends to /dev/null); `bulwark::pipeline::install_defaults` (sessions, CSRF, security "
+        "headers, ...) is not installed, the reference app row has it. 1 I/O thread, 4 pool workers; `/inline` runs `.inline_handler()`, "
         "`/pooled` on the worker pool. Both answer `Hello, world\\n` as text/plain.")
     add("- *Bulwark reference app*: `build/bench/tools/bulwark/bulwark serve --port PORT --instance TMP` with its "
-        "defaults (an I/O thread per core, so 2 threads on its one pinned core), `GET /` (an inline HTML page).")
+        "defaults (an I/O thread per core, so 2 I/O threads on its one pinned core, and the default worker pool), "
+        "`GET /`: the index page through the full default pipeline (`bulwark::pipeline::install_defaults`), "
+        "rendered from a template on the worker pool: the row to hold against the Flask peer's `GET /` (issue 12).")
     add("- *Flask peer*: `../shared/peers/flask-ref/run.sh` copied to a temp folder, `PORT=... INSTANCE_DIR=... "
         "WORKERS=2 THREADS=1` (gunicorn, 2 sync workers, which close the connection after each response), "
         "`GET /` (the Jinja2 index page for a visitor).")
