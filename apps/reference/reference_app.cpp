@@ -30,9 +30,13 @@ bulwark::Response json_message(std::string_view key, std::string_view message, i
 bulwark::Response render(State& state, bulwark::Request& req, std::string_view name,
                          bulwark::tmpl::Map context, int status) {
     namespace bp = bulwark::pipeline;
-    if (!req.identity().empty()) context["user"] = req.identity();
-    auto page = state.templates->render(name, context,
-                                        {.csp_nonce = bp::csp_nonce(req), .csrf_token = bp::csrf_token(req)});
+    const bool logged_in = !req.identity().empty();
+    if (logged_in) context["user"] = req.identity();
+    // A CSRF token creates a session; anonymous pages without a form must not, or every
+    // visit (and every crawler) would leave a session record in the store.
+    const bool has_form = logged_in || name == "register.html" || name == "login.html";
+    auto page = state.templates->render(
+        name, context, {.csp_nonce = bp::csp_nonce(req), .csrf_token = has_form ? bp::csrf_token(req) : std::string()});
     if (!page) throw std::runtime_error("template: " + page.error().to_string());
     return bulwark::Response::html(std::move(*page), status);
 }

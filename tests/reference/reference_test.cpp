@@ -75,6 +75,7 @@ TEST(ReferencePages, HomeAndStaticCss) {
     EXPECT_EQ(home.body.find("<style"), std::string::npos);
     EXPECT_EQ(home.body.find("style="), std::string::npos);
     expect_contract_headers(home, "home");
+    EXPECT_TRUE(home.set_cookies.empty());  // no form, no session for an anonymous visit
     auto css = c.get("/static/style.css");
     EXPECT_EQ(css.status, 200);
     EXPECT_NE(css.header("Content-Type").value_or("").find("text/css"), std::string_view::npos);
