@@ -397,3 +397,21 @@ TEST(ReferencePages, UploadAndDownload) {
     TestClient anonymous(a.app);
     EXPECT_EQ(anonymous.get("/uploads/" + id).status, 303);
 }
+
+TEST(ReferenceProduction, SecureCookiesHstsAndRedirect) {
+    reference_test::App a(std::map<std::string, std::string>{
+        {"BULWARK_ENV", "production"}, {"SECRET_KEY", bulwark::crypto::random_token(48)}});
+    TestClient plain(a.app);
+    auto redirect = plain.get("/register");
+    EXPECT_EQ(redirect.status, 301);
+    EXPECT_EQ(redirect.header("Location").value_or(""), "https://localhost/register");
+    TestClient tls(a.app, "127.0.0.1", true);
+    auto page = tls.get("/register");
+    EXPECT_EQ(page.status, 200);
+    EXPECT_EQ(page.header("Strict-Transport-Security").value_or(""), "max-age=31536000; includeSubDomains");
+    ASSERT_EQ(page.set_cookies.size(), 1u);
+    EXPECT_EQ(page.set_cookies[0].rfind("__Host-session=", 0), 0u) << page.set_cookies[0];
+    EXPECT_NE(page.set_cookies[0].find("Secure"), std::string::npos);
+    EXPECT_NE(page.set_cookies[0].find("HttpOnly"), std::string::npos);
+    EXPECT_NE(page.set_cookies[0].find("SameSite=Lax"), std::string::npos);
+}
