@@ -43,6 +43,10 @@ struct Fixture {
     bulwark::App app;
     std::atomic<int> changes{0};
 
+    ~Fixture() {
+        std::error_code ec;
+        std::filesystem::remove_all(config.instance_dir, ec);
+    }
     explicit Fixture(bool production = false) : config(make_config(production)) {
         services = bp::make_services(config);
         services.audit.reset();  // keep test output quiet
@@ -353,4 +357,6 @@ TEST(PipelineInstall, RefusesAppWideCsrfExemption) {
     services.csrf.csrf_exempt = true;
     bulwark::App app;
     EXPECT_THROW(bp::install_defaults(app, config, services), std::invalid_argument);
+    std::error_code ec;
+    std::filesystem::remove_all(config.instance_dir, ec);
 }
