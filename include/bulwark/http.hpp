@@ -310,6 +310,13 @@ struct AccessLogLine {
 
 class Router;
 
+// RouteInfo: one registered route, for `bulwark routes` and `bulwark check-config`.
+struct RouteInfo {
+    std::string method;
+    std::string pattern;
+    const RouteOptions* options;
+};
+
 // App: routes, middleware and the server. Configure it, then call run() once.
 // Thread safety: configuration is not thread-safe; handle() is, once run() has started.
 class App {
@@ -336,6 +343,9 @@ public:
     // match_options finds the route options for a method and path (nullptr: 404/405), so the
     // server can apply the route's body limit before reading the body.
     const RouteOptions* match_options(std::string_view method, std::string_view path) const;
+
+    // routes lists every registered route in the order it was added.
+    std::vector<RouteInfo> routes() const;
 
     // run serves until SIGINT/SIGTERM (or stop()), then finishes in-flight requests.
     void run(const ServerOptions& options = {});

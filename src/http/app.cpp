@@ -91,6 +91,12 @@ Route App::route(std::string_view method, std::string_view pattern, Handler hand
     return Route(entry.options);
 }
 
+std::vector<RouteInfo> App::routes() const {
+    std::vector<RouteInfo> out;
+    for (const auto& entry : router_->entries()) out.push_back({entry.method, entry.pattern, &entry.options});
+    return out;
+}
+
 void App::use(Middleware middleware) { middleware_.push_back(std::move(middleware)); }
 
 const RouteOptions* App::match_options(std::string_view method, std::string_view path) const {

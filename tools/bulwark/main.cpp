@@ -75,6 +75,79 @@ int hash_password() {
     return 0;
 }
 
+std::string join(const std::vector<std::string>& items, std::string_view separator) {
+    std::string out;
+    for (const auto& item : items) {
+        if (!out.empty()) out += separator;
+        out += item;
+    }
+    return out;
+}
+
+std::string tag_value(const bulwark::RouteOptions& options, std::string_view key) {
+    for (const auto& [k, v] : options.tags)
+        if (k == key) return v;
+    return {};
+}
+
+// routes prints every route of the reference app with its protections.
+int routes(const ServeFlags& flags) {
+    bulwark::Config config = load_config(flags);
+    bulwark::App app;
+    reference::build(app, config);
+    std::printf("%-8s %-36s %-8s %-6s %-22s %s\n", "METHOD", "PATH", "THREAD", "CSRF", "RATE LIMITS", "AUTH");
+    for (const auto& route : app.routes()) {
+        const auto& o = *route.options;
+        const bool unsafe = route.method != "GET" && route.method != "HEAD" && route.method != "OPTIONS";
+        std::string limits = o.no_rate_limit ? "exempt" : join(o.rate_limits, "; ");
+        if (limits.empty()) limits = "default";
+        std::string auth = tag_value(o, "auth");
+        std::printf("%-8s %-36s %-8s %-6s %-22s %s\n", route.method.c_str(), route.pattern.c_str(),
+                    o.run_inline ? "inline" : "pool", !unsafe ? "-" : (o.csrf_exempt ? "EXEMPT" : "on"),
+                    limits.c_str(), auth.empty() ? "-" : auth.c_str());
+    }
+    return 0;
+}
+
+// check_config is Django's `check --deploy` for a Bulwark app: it loads the settings as
+// `serve` would and names every insecure choice. Exit status 1 when anything fails.
+int check_config(const ServeFlags& flags) {
+    int failures = 0;
+    auto fail = [&](const std::string& what) {
+        ++failures;
+        std::printf("FAIL  %s\n", what.c_str());
+    };
+    auto warn = [](const std::string& what) { std::printf("WARN  %s\n", what.c_str()); };
+    bulwark::Config config;
+    try {
+        config = load_config(flags);
+    } catch (const bulwark::ConfigError& e) {
+        fail(e.what());
+        std::printf("1 problem: the app would refuse to start\n");
+        return 1;
+    }
+    for (const auto& w : config.warnings) warn(w);
+    if (!config.is_production()) warn("BULWARK_ENV is development: cookies are not Secure, no HTTPS redirect or HSTS");
+    if (config.is_production() && !config.tls_cert && config.trusted_proxies.empty())
+        fail("production without TLS and without TRUSTED_PROXIES: HTTPS cannot be told apart or enforced");
+    if (config.is_production() && config.host != "127.0.0.1" && config.host != "::1" && !config.tls_cert)
+        warn("production listens on " + config.host + " over plain HTTP; put a TLS proxy in front");
+    bulwark::App app;
+    reference::build(app, config);
+    for (const auto& route : app.routes()) {
+        const auto& o = *route.options;
+        const std::string name = route.method + " " + route.pattern;
+        const bool unsafe = route.method != "GET" && route.method != "HEAD" && route.method != "OPTIONS";
+        if (unsafe && o.csrf_exempt && tag_value(o, "auth").empty())
+            fail(name + " is CSRF-exempt but names no non-cookie authentication (tag \"auth\")");
+        if (route.pattern.find("login") != std::string::npos && unsafe && o.rate_limits.empty())
+            fail(name + " is a login route without a rate limit");
+        if (o.no_rate_limit && unsafe) warn(name + " is exempt from rate limits");
+    }
+    std::printf("%d problem%s\n", failures, failures == 1 ? "" : "s");
+    return failures == 0 ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -93,12 +166,20 @@ int main(int argc, char** argv) {
     serve_cmd->add_option("--database-url", flags.database_url, "sqlite:///path or postgresql://... (or DATABASE_URL)");
     serve_cmd->add_option("--redis-url", flags.redis_url, "redis://host:port/db for shared state (or REDIS_URL)");
 
+    auto* routes_cmd = cli.add_subcommand("routes", "List every route with its protections (CSRF, rate limits, authentication)");
+    auto* check_cmd = cli.add_subcommand("check-config", "Check the settings and routes for insecure choices, as serve would load them");
+    for (auto* cmd : {routes_cmd, check_cmd}) {
+        cmd->add_option("--instance", flags.instance, "Instance folder (default ./instance)");
+    }
+
     cli.add_subcommand("gen-secret", "Print a new random SECRET_KEY (384 bits, base64url)");
     cli.add_subcommand("hash-password", "Hash a password read from the terminal (no echo) or stdin");
 
     CLI11_PARSE(cli, argc, argv);
     try {
         if (serve_cmd->parsed()) return serve(flags);
+        if (routes_cmd->parsed()) return routes(flags);
+        if (check_cmd->parsed()) return check_config(flags);
         if (cli.got_subcommand("gen-secret")) {
             std::printf("%s\n", bulwark::crypto::random_token(48).c_str());
             return 0;
