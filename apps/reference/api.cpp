@@ -78,6 +78,7 @@ void add_api(bulwark::App& app, const std::shared_ptr<State>& state) {
     auto s = state;
     app.post("/api/login", [s](Request& req) { return api_login(*s, req); })
         .csrf_exempt()
+        .tag("auth", "credentials in the JSON body, no cookie")
         .name("api-login")
         .rate_limit(s->login_rate_limit);
     app.get("/api/protected", [s](Request& req) {
@@ -93,7 +94,7 @@ void add_api(bulwark::App& app, const std::shared_ptr<State>& state) {
         if (!access) throw std::runtime_error("token issue failed");
         boost::json::object out{{"access_token", *access}};
         return Response::json(boost::json::serialize(out));
-    }).csrf_exempt().name("api-refresh");
+    }).csrf_exempt().tag("auth", "bearer refresh token").name("api-refresh");
     app.post("/api/logout", [s](Request& req) {
         auto claims = bearer(*s, req, jwt::TokenType::access);
         if (!claims) return unauthorized(claims.error());
@@ -102,7 +103,7 @@ void add_api(bulwark::App& app, const std::shared_ptr<State>& state) {
             s->services.audit->log(bulwark::audit::Event::authn_token_revoked,
                                    {req.request_id(), req.client_address(), claims->subject});
         return json_message("msg", "Successfully logged out", 200);
-    }).csrf_exempt().name("api-logout");
+    }).csrf_exempt().tag("auth", "bearer access token").name("api-logout");
     app.post("/api/webhook", [s](Request& req) {
         // No WEBHOOK_SECRET configured: nothing can be verified, so nothing is accepted.
         const auto signature = req.header("X-Signature-256");
@@ -113,7 +114,7 @@ void add_api(bulwark::App& app, const std::shared_ptr<State>& state) {
         if (!ok) return json_message("error", "Invalid signature", 401);
         if (!bulwark::form::parse_json(req.body())) return json_message("error", "Invalid JSON", 400);
         return Response::json(R"({"success": true})");
-    }).csrf_exempt().name("api-webhook");
+    }).csrf_exempt().tag("auth", "HMAC signature").name("api-webhook");
     app.get("/api/data", [s](Request& req) { return api_data(*s, req); }).name("api-data");
 }
 
