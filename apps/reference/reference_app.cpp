@@ -52,6 +52,11 @@ bulwark::Response busy() {
 namespace {
 
 bulwark::db::Database open_database(const bulwark::Config& config) {
+    // The instance folder holds the SQLite file and uploads; only the owner may enter it. In
+    // development the key file already made it; in production nothing has yet.
+    std::filesystem::create_directories(config.instance_dir);
+    std::filesystem::permissions(config.instance_dir, std::filesystem::perms::owner_all,
+                                 std::filesystem::perm_options::replace);
     auto db = bulwark::db::Database::open(config.database_url);
     // The URL may hold a password: only the error's fixed message is shown.
     if (!db) throw std::runtime_error("database: " + std::string(db.error().message()));
