@@ -81,6 +81,9 @@ std::optional<TimePoint> parse_time(std::string_view s) {
     if (!y || !mo || !d || !h || !mi || !se || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != ' ') ||
         s[13] != ':' || s[16] != ':' || *h > 23 || *mi > 59 || *se > 60)
         return std::nullopt;
+    // system_clock counts nanoseconds in 64 bits: 1677-09-21 to 2262-04-11. Years outside
+    // [1678, 2261] would overflow the conversion (found by the fuzzer), so they are refused.
+    if (*y < 1678 || *y > 2261) return std::nullopt;
     const year_month_day ymd{year(*y), month(static_cast<unsigned>(*mo)), day(static_cast<unsigned>(*d))};
     if (!ymd.ok()) return std::nullopt;
     std::size_t i = 19;

@@ -109,6 +109,8 @@ TEST(TimeText, ParsesTheFormsBothBackendsWrite) {
         {"junk_after", "2023-11-14 22:13:20Zjunk", std::nullopt},
         {"empty_fraction", "2023-11-14 22:13:20.", std::nullopt},
         {"too_short", "2023-11-14", std::nullopt},
+        {"past_the_clock_range", "2422-11-14 22:13:20.123456+05:30", std::nullopt},
+        {"before_the_clock_range", "1600-01-01 00:00:00", std::nullopt},
         {"too_long", "2023-11-14 22:13:20.1234567890123456789012345678901234567890123456789", std::nullopt},
     };
     for (const Case& c : cases) {
