@@ -301,7 +301,10 @@ std::size_t after_lt(Context& c, std::string_view t, std::size_t i) {
             c.state = State::bogus_comment;
             return name_start;
         }
-        return i;  // a literal '<' in text
+        // A literal '<' in text. The state must say so: called in tag_open (a '<' that ended the
+        // previous chunk), leaving the state unchanged would loop forever (found by the fuzzer).
+        c.state = State::text;
+        return i;
     }
     std::size_t j = name_start;
     std::string name;

@@ -170,5 +170,15 @@ TEST_F(FileEnvironment, RefusesNamesOutsideRoot) {
     }
 }
 
+// A '<' that ends one piece of text, followed by a piece that starts with no tag name, is a
+// literal '<' (the fuzzer found this shape looping forever).
+TEST(Regression, LessThanBeforeACommentThenText) {
+    Environment env;
+    auto t = env.from_string("<p>a </{# c #}{ b</p>", "split.html");
+    ASSERT_TRUE(t) << t.error().to_string();
+    auto u = env.from_string("<p>a <{# c #}1 b</p>", "split2.html");
+    ASSERT_TRUE(u) << u.error().to_string();
+}
+
 }  // namespace
 }  // namespace bulwark::tmpl
