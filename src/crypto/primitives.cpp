@@ -117,7 +117,8 @@ void SecretBytes::wipe() noexcept {
 Bytes random_bytes(std::size_t n) {
     ensure_sodium();
     Bytes out(n);
-    randombytes_buf(out.data(), out.size());
+    // An empty vector's data() may be null, which randombytes_buf must not be given.
+    if (n > 0) randombytes_buf(out.data(), out.size());
     return out;
 }
 

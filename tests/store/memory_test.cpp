@@ -43,7 +43,11 @@ TEST(MemoryStore, FloodOfDistinctKeysStaysUnderTheCap) {
     EXPECT_GT(u.entries, 10'000u);     // the cap is used, not starved
     EXPECT_LT(u.entries, kKeys / 10u);  // and evicts
     // RSS grows by roughly the cap, not by a million entries (~200 MB); allow allocator slack.
+    // Under AddressSanitizer freed memory sits in its quarantine, so RSS says nothing there;
+    // the store's own accounting above still holds.
+#if !defined(__SANITIZE_ADDRESS__)
     EXPECT_LT(rss_bytes() - std::min(rss_bytes(), rss_before), 3 * kCap);
+#endif
 }
 
 TEST(MemoryStore, EntryCapHolds) {
