@@ -46,40 +46,13 @@ public:
 
     // read_until_closed reads everything until the server closes or the timeout passes.
     std::string read_until_closed(std::chrono::milliseconds timeout = std::chrono::milliseconds(3000)) {
-        std::string out;
-        const auto deadline = std::chrono::steady_clock::now() + timeout;
-        while (std::chrono::steady_clock::now() < deadline) {
-            pollfd p{fd_, POLLIN, 0};
-            const int left = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                deadline - std::chrono::steady_clock::now()).count());
-            if (::poll(&p, 1, std::max(left, 1)) <= 0) break;
-            char buf[65536];
-            const auto n = ::recv(fd_, buf, sizeof buf, 0);
-            if (n <= 0) {
-                closed_ = true;
-                break;
-            }
-            out.append(buf, static_cast<std::size_t>(n));
-        }
-        return out;
+        return read_while([](const std::string&) { return true; }, timeout);
     }
 
     // read_responses reads until `count` complete responses (by Content-Length) have arrived.
     std::string read_responses(int count, std::chrono::milliseconds timeout = std::chrono::milliseconds(3000)) {
-        std::string out;
-        const auto deadline = std::chrono::steady_clock::now() + timeout;
-        while (complete_responses(out) < count && std::chrono::steady_clock::now() < deadline) {
-            pollfd p{fd_, POLLIN, 0};
-            if (::poll(&p, 1, 50) <= 0) continue;
-            char buf[65536];
-            const auto n = ::recv(fd_, buf, sizeof buf, 0);
-            if (n <= 0) {
-                closed_ = true;
-                break;
-            }
-            out.append(buf, static_cast<std::size_t>(n));
-        }
-        return out;
+        return read_while([count](const std::string& out) { return complete_responses(out) < count; },
+                          timeout);
     }
 
     bool closed() const { return closed_; }
@@ -100,6 +73,25 @@ public:
     }
 
 private:
+    // read_while reads while `more(received)` holds, until the peer closes or the deadline passes.
+    template <class More>
+    std::string read_while(More more, std::chrono::milliseconds timeout) {
+        std::string out;
+        const auto deadline = std::chrono::steady_clock::now() + timeout;
+        while (more(out) && std::chrono::steady_clock::now() < deadline) {
+            pollfd p{fd_, POLLIN, 0};
+            if (::poll(&p, 1, 50) <= 0) continue;
+            char buf[65536];
+            const auto n = ::recv(fd_, buf, sizeof buf, 0);
+            if (n <= 0) {
+                closed_ = true;
+                break;
+            }
+            out.append(buf, static_cast<std::size_t>(n));
+        }
+        return out;
+    }
+
     int fd_ = -1;
     bool closed_ = false;
 };
