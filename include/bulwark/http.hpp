@@ -337,6 +337,13 @@ public:
     // use appends a middleware stage after the default ones (see docs/http.md for the order).
     void use(Middleware middleware);
 
+    // add_start_check registers a check of the finished configuration (the pipeline checks that
+    // every route's rate-limit string parses). run() and the test client call
+    // check_configuration(), so a mistake stops the start instead of failing a first request.
+    void add_start_check(std::function<void(const App&)> check);
+    // check_configuration runs every start check; a failing one throws std::invalid_argument.
+    void check_configuration() const;
+
     // handle runs the whole pipeline for one request: the server and the test client call it.
     Response handle(Request& req) const;
 
@@ -371,6 +378,7 @@ public:
 private:
     std::unique_ptr<Router> router_;
     std::vector<Middleware> middleware_;
+    std::vector<std::function<void(const App&)>> start_checks_;
     std::function<void(const AccessLogLine&)> access_log_;
     std::function<void(std::string_view, std::string_view)> error_log_;
     struct Running;

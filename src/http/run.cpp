@@ -15,7 +15,14 @@ struct App::Running {
 
 std::shared_ptr<App::Running> App::make_running() { return std::make_shared<Running>(); }
 
+void App::add_start_check(std::function<void(const App&)> check) { start_checks_.push_back(std::move(check)); }
+
+void App::check_configuration() const {
+    for (const auto& check : start_checks_) check(*this);
+}
+
 void App::run(const ServerOptions& options) {
+    check_configuration();
     Server server(*this, options);
     {
         std::lock_guard lock(running_->mutex);

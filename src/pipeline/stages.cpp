@@ -324,6 +324,17 @@ void install_defaults(App& app, const Config& config, Services& services) {
     st->environment = config.is_production() ? headers::Environment::production
                                              : headers::Environment::development;
     std::shared_ptr<const State> shared = st;
+    // Routes are added after the pipeline, so their limit strings are checked when the app
+    // starts: a typo stops the start with the route named, as Flask-Limiter does.
+    app.add_start_check([shared](const App& configured) {
+        for (const auto& route : configured.routes()) {
+            try {
+                limits_for(*shared, *route.options);
+            } catch (const std::invalid_argument& e) {
+                throw std::invalid_argument("route " + route.method + " " + route.pattern + ": " + e.what());
+            }
+        }
+    });
     app.use(headers_stage(shared));                            // 1: every answer gets the headers
     if (config.is_production()) app.use(https_stage(shared));  // 2: nothing read over plain HTTP
     if (services.cors) app.use(cors_stage(shared));            // 3: preflights cost no quota

@@ -4,7 +4,9 @@
 namespace bulwark::testing {
 
 TestClient::TestClient(const App& app, std::string client_address, bool https)
-    : app_(app), client_address_(std::move(client_address)), https_(https) {}
+    : app_(app), client_address_(std::move(client_address)), https_(https) {
+    app_.check_configuration();  // as App::run does: a misconfigured app fails here, not mid-test
+}
 
 TestResponse TestClient::get(std::string_view target, const Headers& extra) {
     return request("GET", target, extra, {});

@@ -360,3 +360,32 @@ TEST(PipelineInstall, RefusesAppWideCsrfExemption) {
     std::error_code ec;
     std::filesystem::remove_all(config.instance_dir, ec);
 }
+
+// A bad limit string is caught when the app starts (the test client and App::run check the
+// configuration), naming the route, never at the first request.
+TEST(PipelineStart, BadRateLimitStringStopsTheStart) {
+    const std::vector<std::pair<std::string, std::string>> cases{
+        {"unknown unit", "5 per fortnight"},
+        {"no count", "per minute"},
+        {"zero", "0 per minute"},
+        {"garbage after a good one", "5 per minute; x"},
+    };
+    for (const auto& [name, text] : cases) {
+        SCOPED_TRACE(name);
+        Fixture f;
+        f.app.post("/login", [](Request&) { return Response::text("ok"); }).rate_limit(text);
+        try {
+            TestClient client(f.app);
+            ADD_FAILURE() << "a bad limit string was accepted: " << text;
+        } catch (const std::invalid_argument& e) {
+            EXPECT_NE(std::string(e.what()).find("route POST /login"), std::string::npos) << e.what();
+        }
+        EXPECT_THROW(f.app.run(bulwark::ServerOptions{.port = 0}), std::invalid_argument);
+    }
+}
+
+TEST(PipelineStart, GoodRateLimitStringsStart) {
+    Fixture f;
+    f.app.post("/login", [](Request&) { return Response::text("ok"); }).rate_limit("200 per day; 50/hour");
+    EXPECT_NO_THROW(TestClient client(f.app));
+}
