@@ -72,7 +72,7 @@ private:
                 if (!plan_output(c, n.escaper, msg)) return fail(n, msg + " (context: " + describe(c) + ")");
                 // `var x = {{ data|tojson }}`: the JS escaper already writes JSON.
                 if (n.escaper.primary == Primary::js_value && n.expr->kind == ExprKind::filter &&
-                    n.expr->name == "tojson" && n.expr->args.size() == 1) {
+                    n.expr->filter == Filter::tojson && n.expr->args.size() == 1) {
                     ExprPtr inner = std::move(n.expr->args[0]);
                     n.expr = std::move(inner);
                 }

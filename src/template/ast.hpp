@@ -4,6 +4,7 @@
 
 #include "context.hpp"
 #include "escape.hpp"
+#include "filters.hpp"
 
 #include <bulwark/template.hpp>
 
@@ -32,6 +33,8 @@ struct Expr {
     ExprKind kind = ExprKind::literal;
     Op op = Op::none;
     LoopField loop_field = LoopField::index;
+    Filter filter = Filter::escape;  // filter: resolved by the parser
+    Test test = Test::defined;       // test: resolved by the parser
     int line = 0;
     int column = 0;
     Value literal;

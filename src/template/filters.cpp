@@ -11,10 +11,20 @@
 namespace bulwark::tmpl::detail {
 namespace {
 
-constexpr std::string_view kFilters[] = {"escape", "e", "safe", "striptags", "length", "count",
-                                         "default", "d", "upper", "lower", "truncate", "urlencode",
-                                         "tojson", "join", "trim", "first", "last", "int", "string",
-                                         "replace", "capitalize", "abs", "items"};
+constexpr std::pair<std::string_view, Filter> kFilters[] = {
+    {"escape", Filter::escape}, {"e", Filter::escape}, {"safe", Filter::safe},
+    {"striptags", Filter::striptags}, {"length", Filter::length}, {"count", Filter::length},
+    {"default", Filter::default_}, {"d", Filter::default_}, {"upper", Filter::upper},
+    {"lower", Filter::lower}, {"truncate", Filter::truncate}, {"urlencode", Filter::urlencode},
+    {"tojson", Filter::tojson}, {"join", Filter::join}, {"trim", Filter::trim},
+    {"first", Filter::first}, {"last", Filter::last}, {"int", Filter::int_},
+    {"string", Filter::string}, {"replace", Filter::replace}, {"capitalize", Filter::capitalize},
+    {"abs", Filter::abs}, {"items", Filter::items}};
+
+constexpr std::pair<std::string_view, Test> kTests[] = {
+    {"defined", Test::defined}, {"undefined", Test::undefined}, {"none", Test::none},
+    {"number", Test::number}, {"string", Test::string}, {"mapping", Test::mapping},
+    {"iterable", Test::iterable}, {"even", Test::even}, {"odd", Test::odd}};
 
 std::string_view text_of(const Value& v, std::string& tmp) {
     if (v.is_string()) return v.as_string();
@@ -29,10 +39,16 @@ std::size_t utf8_length(std::string_view s) {
     return n;
 }
 
-// utf8_prefix returns the byte length of the first `chars` code points.
+// utf8_prefix returns the byte length of the first `chars` code points (and any stray
+// continuation bytes right after them).
 std::size_t utf8_prefix(std::string_view s, std::size_t chars) {
-    std::size_t i = 0;
-    std::size_t seen = 0;
+    // ASCII fast path: when the first `chars` bytes are all ASCII, each is a code point, so
+    // the loop below would reach i == seen == n; the OR of the bytes vectorizes.
+    std::size_t n = chars < s.size() ? chars : s.size();
+    unsigned acc = 0;
+    for (std::size_t k = 0; k < n; ++k) acc |= static_cast<unsigned char>(s[k]);
+    std::size_t i = acc < 0x80 ? n : 0;
+    std::size_t seen = i;
     for (; i < s.size(); ++i) {
         if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80) {
             if (seen == chars) break;
@@ -70,14 +86,22 @@ std::string striptags(std::string_view s) {
 
 }  // namespace
 
-bool is_known_filter(std::string_view name) {
-    return std::find(std::begin(kFilters), std::end(kFilters), name) != std::end(kFilters);
+bool find_filter(std::string_view name, Filter& out) {
+    for (auto [n, f] : kFilters) {
+        if (n == name) {
+            out = f;
+            return true;
+        }
+    }
+    return false;
 }
 
-bool is_known_test(std::string_view name) {
-    for (std::string_view t : {"defined", "undefined", "none", "number", "string", "mapping",
-                               "iterable", "even", "odd"}) {
-        if (name == t) return true;
+bool find_test(std::string_view name, Test& out) {
+    for (auto [n, t] : kTests) {
+        if (n == name) {
+            out = t;
+            return true;
+        }
     }
     return false;
 }
@@ -116,142 +140,172 @@ bool values_equal(const Value& a, const Value& b) {
     return false;
 }
 
-bool apply_test(std::string_view name, const Value& v, bool defined) {
-    if (name == "defined") return defined;
-    if (name == "undefined") return !defined;
-    if (name == "none") return v.is_null();
-    if (name == "number") return v.is_int() || v.is_double();
-    if (name == "string") return v.is_string() || v.is_safe_html();
-    if (name == "mapping") return v.is_map();
-    if (name == "iterable") return v.is_list() || v.is_map() || v.is_string();
-    if (name == "even") return v.is_int() && v.as_int() % 2 == 0;
-    if (name == "odd") return v.is_int() && v.as_int() % 2 != 0;
+bool apply_test(Test test, const Value& v, bool defined) {
+    switch (test) {
+        case Test::defined: return defined;
+        case Test::undefined: return !defined;
+        case Test::none: return v.is_null();
+        case Test::number: return v.is_int() || v.is_double();
+        case Test::string: return v.is_string() || v.is_safe_html();
+        case Test::mapping: return v.is_map();
+        case Test::iterable: return v.is_list() || v.is_map() || v.is_string();
+        case Test::even: return v.is_int() && v.as_int() % 2 == 0;
+        case Test::odd: return v.is_int() && v.as_int() % 2 != 0;
+    }
     return false;
 }
 
-bool apply_filter(std::string_view name, const Value& v, const std::vector<Value>& args, Value& out,
+// truncate is Jinja's: keep `length` characters (plus a leeway of 5) or cut to
+// `length - len(end)` at the last space (unless killwords) and append `end`.
+Value truncate(std::string_view s, std::span<const Value> args) {
+    auto arg = [&](std::size_t i) -> const Value* { return i < args.size() ? &args[i] : nullptr; };
+    std::int64_t length = arg(0) && arg(0)->is_int() ? arg(0)->as_int() : 255;
+    if (length < 0) length = 0;
+    std::string_view end = arg(2) && arg(2)->is_string() ? std::string_view(arg(2)->as_string()) : "...";
+    auto limit = static_cast<std::size_t>(length);
+    if (utf8_length(s) <= limit + 5) return Value(s);  // Jinja's default leeway of 5
+    std::size_t keep = limit > utf8_length(end) ? limit - utf8_length(end) : 0;
+    std::string_view cut = s.substr(0, utf8_prefix(s, keep));
+    bool killwords = arg(1) && arg(1)->truthy();
+    if (!killwords) {
+        auto sp = cut.rfind(' ');
+        if (sp != std::string_view::npos) cut = cut.substr(0, sp);
+    }
+    std::string out;
+    out.reserve(cut.size() + end.size());
+    out.append(cut).append(end);
+    return Value(std::move(out));
+}
+
+bool apply_filter(Filter filter, const Value& v, std::span<const Value> args, Value& out,
                   std::string& error) {
     std::string tmp;
     auto arg = [&](std::size_t i) -> const Value* { return i < args.size() ? &args[i] : nullptr; };
-    if (name == "escape" || name == "e" || name == "safe") {
-        out = v;  // see the file comment: escaping happens by context, trust only by type
-    } else if (name == "striptags") {
-        out = Value(striptags(text_of(v, tmp)));
-    } else if (name == "length" || name == "count") {
-        std::int64_t n = v.is_list() ? static_cast<std::int64_t>(v.as_list().size())
-                         : v.is_map() ? static_cast<std::int64_t>(v.as_map().size())
-                         : v.is_null() ? 0 : static_cast<std::int64_t>(utf8_length(text_of(v, tmp)));
-        out = Value(n);
-    } else if (name == "default" || name == "d") {
-        bool boolean = arg(1) && arg(1)->truthy();
-        bool use_default = boolean ? !v.truthy() : v.is_null();
-        out = use_default ? (arg(0) ? *arg(0) : Value(std::string())) : v;
-    } else if (name == "upper" || name == "lower" || name == "capitalize") {
-        std::string s(text_of(v, tmp));
-        for (std::size_t i = 0; i < s.size(); ++i) {
-            char& ch = s[i];
-            bool up = name == "upper" || (name == "capitalize" && i == 0);
-            if (up && ch >= 'a' && ch <= 'z') ch = static_cast<char>(ch - 32);
-            if (!up && ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch + 32);
+    switch (filter) {
+        case Filter::escape:
+        case Filter::safe:
+            out = v;  // see the file comment: escaping happens by context, trust only by type
+            return true;
+        case Filter::striptags: out = Value(striptags(text_of(v, tmp))); return true;
+        case Filter::length: {
+            std::int64_t n = v.is_list() ? static_cast<std::int64_t>(v.as_list().size())
+                             : v.is_map() ? static_cast<std::int64_t>(v.as_map().size())
+                             : v.is_null() ? 0 : static_cast<std::int64_t>(utf8_length(text_of(v, tmp)));
+            out = Value(n);
+            return true;
         }
-        out = Value(std::move(s));
-    } else if (name == "truncate") {
-        std::int64_t length = arg(0) && arg(0)->is_int() ? arg(0)->as_int() : 255;
-        if (length < 0) length = 0;
-        std::string end = arg(2) && arg(2)->is_string() ? arg(2)->as_string() : "...";
-        std::string_view s = text_of(v, tmp);
-        auto limit = static_cast<std::size_t>(length);
-        if (utf8_length(s) <= limit + 5) {  // Jinja's default leeway of 5
-            out = Value(std::string(s));
-        } else {
-            std::size_t keep = limit > utf8_length(end) ? limit - utf8_length(end) : 0;
-            std::string cut(s.substr(0, utf8_prefix(s, keep)));
-            bool killwords = arg(1) && arg(1)->truthy();
-            if (!killwords) {
-                auto sp = cut.rfind(' ');
-                if (sp != std::string::npos) cut.resize(sp);
+        case Filter::default_: {
+            bool boolean = arg(1) && arg(1)->truthy();
+            bool use_default = boolean ? !v.truthy() : v.is_null();
+            out = use_default ? (arg(0) ? *arg(0) : Value(std::string())) : v;
+            return true;
+        }
+        case Filter::upper:
+        case Filter::lower:
+        case Filter::capitalize: {
+            std::string s(text_of(v, tmp));
+            for (std::size_t i = 0; i < s.size(); ++i) {
+                char& ch = s[i];
+                bool up = filter == Filter::upper || (filter == Filter::capitalize && i == 0);
+                if (up && ch >= 'a' && ch <= 'z') ch = static_cast<char>(ch - 32);
+                if (!up && ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch + 32);
             }
-            out = Value(cut + end);
+            out = Value(std::move(s));
+            return true;
         }
-    } else if (name == "urlencode") {
-        if (v.is_map()) {
-            std::string q;
-            for (const auto& [k, item] : v.as_map()) {
-                if (!q.empty()) q += '&';
-                q += url_encode(k) + "=" + url_encode(item.to_string());
+        case Filter::truncate: out = truncate(text_of(v, tmp), args); return true;
+        case Filter::urlencode:
+            if (v.is_map()) {
+                std::string q;
+                for (const auto& [k, item] : v.as_map()) {
+                    if (!q.empty()) q += '&';
+                    q += url_encode(k) + "=" + url_encode(item.to_string());
+                }
+                out = Value(std::move(q));
+            } else {
+                out = Value(url_encode(text_of(v, tmp)));
             }
-            out = Value(std::move(q));
-        } else {
-            out = Value(url_encode(text_of(v, tmp)));
+            return true;
+        case Filter::tojson: {
+            std::string json;
+            write_json(json, v);
+            out = Value(std::move(json));
+            return true;
         }
-    } else if (name == "tojson") {
-        std::string json;
-        write_json(json, v);
-        out = Value(std::move(json));
-    } else if (name == "join") {
-        std::string sep = arg(0) ? arg(0)->to_string() : "";
-        std::string joined;
-        if (v.is_list()) {
-            bool first = true;
-            for (const auto& item : v.as_list()) {
-                if (!first) joined += sep;
-                first = false;
-                item.append_to(joined);
+        case Filter::join: {
+            std::string sep = arg(0) ? arg(0)->to_string() : "";
+            std::string joined;
+            if (v.is_list()) {
+                bool first = true;
+                for (const auto& item : v.as_list()) {
+                    if (!first) joined += sep;
+                    first = false;
+                    item.append_to(joined);
+                }
             }
+            out = Value(std::move(joined));
+            return true;
         }
-        out = Value(std::move(joined));
-    } else if (name == "trim") {
-        std::string_view s = text_of(v, tmp);
-        auto b = s.find_first_not_of(" \t\r\n");
-        auto e = s.find_last_not_of(" \t\r\n");
-        out = Value(b == std::string_view::npos ? std::string() : std::string(s.substr(b, e - b + 1)));
-    } else if (name == "first" || name == "last") {
-        out = Value();
-        if (v.is_list() && !v.as_list().empty()) out = name == "first" ? v.as_list().front() : v.as_list().back();
-    } else if (name == "int") {
-        if (v.is_int()) out = v;
-        else if (v.is_double() && std::isfinite(v.as_double()) && std::fabs(v.as_double()) < 9e18)
-            out = Value(static_cast<std::int64_t>(v.as_double()));
-        else if (v.is_string()) {
-            char* end = nullptr;
-            long long n = std::strtoll(v.as_string().c_str(), &end, 10);
-            out = Value(static_cast<std::int64_t>(end && *end == '\0' ? n : 0));
-        } else {
-            out = Value(0);
+        case Filter::trim: {
+            std::string_view s = text_of(v, tmp);
+            auto b = s.find_first_not_of(" \t\r\n");
+            auto e = s.find_last_not_of(" \t\r\n");
+            out = Value(b == std::string_view::npos ? std::string() : std::string(s.substr(b, e - b + 1)));
+            return true;
         }
-    } else if (name == "string") {
-        out = Value(v.is_safe_html() ? v.as_safe_html().str() : v.to_string());
-    } else if (name == "replace") {
-        if (!arg(1)) {
-            error = "replace needs two arguments";
-            return false;
+        case Filter::first:
+        case Filter::last:
+            out = Value();
+            if (v.is_list() && !v.as_list().empty())
+                out = filter == Filter::first ? v.as_list().front() : v.as_list().back();
+            return true;
+        case Filter::int_:
+            if (v.is_int()) out = v;
+            else if (v.is_double() && std::isfinite(v.as_double()) && std::fabs(v.as_double()) < 9e18)
+                out = Value(static_cast<std::int64_t>(v.as_double()));
+            else if (v.is_string()) {
+                char* end = nullptr;
+                long long n = std::strtoll(v.as_string().c_str(), &end, 10);
+                out = Value(static_cast<std::int64_t>(end && *end == '\0' ? n : 0));
+            } else {
+                out = Value(0);
+            }
+            return true;
+        case Filter::string: out = Value(v.is_safe_html() ? v.as_safe_html().str() : v.to_string()); return true;
+        case Filter::replace: {
+            if (!arg(1)) {
+                error = "replace needs two arguments";
+                return false;
+            }
+            std::string s(text_of(v, tmp));
+            std::string from = arg(0)->to_string();
+            std::string to = arg(1)->to_string();
+            if (!from.empty()) {
+                std::string result;
+                std::size_t pos = 0;
+                for (std::size_t hit; (hit = s.find(from, pos)) != std::string::npos; pos = hit + from.size())
+                    result += s.substr(pos, hit - pos) + to;
+                result += s.substr(pos);
+                s = std::move(result);
+            }
+            out = Value(std::move(s));
+            return true;
         }
-        std::string s(text_of(v, tmp));
-        std::string from = arg(0)->to_string();
-        std::string to = arg(1)->to_string();
-        if (!from.empty()) {
-            std::string result;
-            std::size_t pos = 0;
-            for (std::size_t hit; (hit = s.find(from, pos)) != std::string::npos; pos = hit + from.size())
-                result += s.substr(pos, hit - pos) + to;
-            result += s.substr(pos);
-            s = std::move(result);
+        case Filter::abs:
+            out = v.is_int() ? Value(v.as_int() < 0 && v.as_int() != INT64_MIN ? -v.as_int() : v.as_int())
+                  : v.is_double() ? Value(std::fabs(v.as_double())) : v;
+            return true;
+        case Filter::items: {
+            List pairs;
+            if (v.is_map()) {
+                for (const auto& [k, item] : v.as_map()) pairs.push_back(Value(List{Value(k), item}));
+            }
+            out = Value(std::move(pairs));
+            return true;
         }
-        out = Value(std::move(s));
-    } else if (name == "abs") {
-        out = v.is_int() ? Value(v.as_int() < 0 && v.as_int() != INT64_MIN ? -v.as_int() : v.as_int())
-              : v.is_double() ? Value(std::fabs(v.as_double())) : v;
-    } else if (name == "items") {
-        List pairs;
-        if (v.is_map()) {
-            for (const auto& [k, item] : v.as_map()) pairs.push_back(Value(List{Value(k), item}));
-        }
-        out = Value(std::move(pairs));
-    } else {
-        error = "unknown filter";
-        return false;
     }
-    return true;
+    error = "unknown filter";
+    return false;
 }
 
 }  // namespace bulwark::tmpl::detail

@@ -303,7 +303,7 @@ private:
                 auto e = node(ExprKind::test, tok);
                 bool negate = is_name("not") && (next(), true);
                 if (!expect_name(e->name)) return nullptr;
-                if (!is_known_test(e->name)) return fail("unknown test '" + e->name + "'", tok), nullptr;
+                if (!find_test(e->name, e->test)) return fail("unknown test '" + e->name + "'", tok), nullptr;
                 e->args.push_back(std::move(l));
                 if (negate) {
                     auto n = node(ExprKind::unary, tok);
@@ -369,7 +369,7 @@ private:
             next();
             auto f = node(ExprKind::filter, at());
             if (!expect_name(f->name)) return nullptr;
-            if (!is_known_filter(f->name)) return fail("unknown filter '" + f->name + "'", t_[pos_ - 1]), nullptr;
+            if (!find_filter(f->name, f->filter)) return fail("unknown filter '" + f->name + "'", t_[pos_ - 1]), nullptr;
             f->args.push_back(std::move(e));
             if (is_op("(") && !call_args(*f)) return nullptr;
             e = std::move(f);

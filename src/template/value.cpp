@@ -1,12 +1,41 @@
 // value.cpp: the render-context Value, its JSON conversions, and error formatting.
 #include "escape.hpp"
+#include "filters.hpp"
 
 #include <boost/json.hpp>
 
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 
 namespace bulwark::tmpl {
+
+namespace detail {
+namespace {
+// ByteKey makes Map::find compare keys with an inline byte loop: keys of a row map usually
+// differ in their first byte, and a libc memcmp call per tree level cost more than the rest
+// of the lookup. The order is std::string's (bytes as unsigned char), so the tree agrees.
+struct ByteKey {
+    std::string_view s;
+};
+int compare_bytes(std::string_view a, std::string_view b) noexcept {
+    std::size_t n = a.size() < b.size() ? a.size() : b.size();
+    for (std::size_t i = 0; i < n; ++i) {
+        auto x = static_cast<unsigned char>(a[i]);
+        auto y = static_cast<unsigned char>(b[i]);
+        if (x != y) return x < y ? -1 : 1;
+    }
+    return a.size() < b.size() ? -1 : a.size() > b.size() ? 1 : 0;
+}
+[[maybe_unused]] bool operator<(const std::string& a, ByteKey b) noexcept { return compare_bytes(a, b.s) < 0; }
+[[maybe_unused]] bool operator<(ByteKey a, const std::string& b) noexcept { return compare_bytes(a.s, b) < 0; }
+}  // namespace
+
+const Value* map_find(const Map& map, std::string_view key) noexcept {
+    auto it = map.find(ByteKey{key});
+    return it == map.end() ? nullptr : &it->second;
+}
+}  // namespace detail
 
 Value Value::from_json(const boost::json::value& json) {
     switch (json.kind()) {
@@ -49,10 +78,7 @@ bool Value::truthy() const noexcept {
 }
 
 const Value* Value::find(std::string_view key) const noexcept {
-    if (!is_map()) return nullptr;
-    const Map& m = as_map();
-    auto it = m.find(key);
-    return it == m.end() ? nullptr : &it->second;
+    return is_map() ? detail::map_find(as_map(), key) : nullptr;
 }
 
 void Value::append_to(std::string& out) const {
@@ -60,9 +86,11 @@ void Value::append_to(std::string& out) const {
         case 0: return;
         case 1: out += as_bool() ? "true" : "false"; return;
         case 2: {
+            // to_chars: a page prints an integer per row (ids, loop.index); snprintf's
+            // locale and format parsing cost more than the rest of the output.
             char buf[24];
-            int n = std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(as_int()));
-            out.append(buf, static_cast<std::size_t>(n));
+            auto res = std::to_chars(buf, buf + sizeof buf, as_int());
+            out.append(buf, static_cast<std::size_t>(res.ptr - buf));
             return;
         }
         case 3: {

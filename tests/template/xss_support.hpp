@@ -4,20 +4,32 @@
 
 #include <fstream>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 namespace bulwark::tmpl::testing {
 
-inline std::string expand_vector(std::string line) {
-    const std::pair<const char*, const char*> subs[] = {
+// expand_vector replaces the {NL}-style markers in one pass into a fresh string (in-place
+// replace() trips GCC 12's -Wrestrict false positive in Release builds).
+inline std::string expand_vector(std::string_view line) {
+    static constexpr std::pair<std::string_view, std::string_view> kSubs[] = {
         {"{NL}", "\n"}, {"{CR}", "\r"}, {"{TAB}", "\t"}, {"{FF}", "\f"},
-        {"{LS}", "\xE2\x80\xA8"}, {"{PS}", "\xE2\x80\xA9"}};
-    for (auto [from, to] : subs) {
-        for (std::size_t p; (p = line.find(from)) != std::string::npos;) line.replace(p, std::string(from).size(), to);
+        {"{LS}", "\xE2\x80\xA8"}, {"{PS}", "\xE2\x80\xA9"}, {"{NUL}", std::string_view("\0", 1)}};
+    std::string out;
+    for (std::size_t i = 0; i < line.size();) {
+        bool replaced = false;
+        for (auto [from, to] : kSubs) {
+            if (line.substr(i).starts_with(from)) {
+                out += to;
+                i += from.size();
+                replaced = true;
+                break;
+            }
+        }
+        if (!replaced) out += line[i++];
     }
-    for (std::size_t p; (p = line.find("{NUL}")) != std::string::npos;) line.replace(p, 5, std::string(1, '\0'));
-    return line;
+    return out;
 }
 
 inline std::vector<std::string> load_vectors(const std::string& path) {
