@@ -2,13 +2,14 @@
 #   make run    install what is missing, build (Release), start the reference app on 127.0.0.1:8080
 #   make test   install what is missing, build, start Redis and PostgreSQL, run every test
 #   make bench  run the benchmarks and write BENCHMARKS.md
+#   make soak   the reference app under a mixed load for SOAK_SECONDS (default 600), with checks
 #   make fuzz   run every fuzzer for FUZZ_SECONDS (default 60)
 JOBS ?= $(shell nproc)
 FUZZ_SECONDS ?= 60
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: run build test bench fuzz deps clean format
+.PHONY: run build test bench soak fuzz deps clean format
 
 deps:
 	scripts/install-deps build
@@ -25,6 +26,9 @@ test:
 
 bench:
 	scripts/run-bench
+
+soak:
+	scripts/run-soak
 
 fuzz:
 	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/run-fuzzers

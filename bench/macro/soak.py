@@ -1,0 +1,311 @@
+#!/usr/bin/env python3
+"""Soak test of the reference app (`make soak`, scripts/run-soak): a mixed load for SOAK_SECONDS.
+
+One `bulwark serve` on loopback, then CLIENTS threads, each looping over a weighted mix of what
+users of the contract do: page views (GET /, /comments, /login), API calls with a JWT and with an
+API key, logins (form and API), comments, small uploads, and now and then a burst of wrong
+logins that must run into the login rate limit (429). Between 40% and 70% of the run, SLOWLORIS
+extra connections trickle header lines (one every 2 s, never finishing the headers); the server
+drops them after its 10 s header timeout and the harness opens them again, so that many stay
+open all through that phase.
+
+Checks, each printed as PASS/FAIL (exit status 1 on any failure):
+- no answer with a 5xx status, no connection the server refused or reset for an ordinary client;
+- the server is alive at the end and stops cleanly on SIGTERM;
+- RSS flat: VmRSS (sampled every second) at the end within 10% of VmRSS right after the warm-up;
+- no fd leak: the entries of /proc/<pid>/fd after the load, once idle, at most 2 above the
+  count after the warm-up;
+- slow-loris: the ordinary clients' p99 latency while the slow connections are open stays below
+  max(2 s, 5x their p99 before), and their requests are still answered.
+
+Loopback only; bounded by SOAK_SECONDS (the load stops itself, every socket has a timeout); the
+server runs in its own session and is killed by process group at the end and on SIGINT/SIGTERM.
+
+    python3 bench/macro/soak.py --bulwark build/release/tools/bulwark/bulwark --seconds 600
+"""
+import argparse
+import http.client
+import json
+import os
+import random
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import measure  # noqa: E402  (Client, prepare_accounts, make_upload_file, process helpers)
+
+RNG = random.SystemRandom()  # load shapes only; nothing here is a secret
+
+
+class Stats:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.statuses = {}
+        self.failures = {}      # ordinary requests that got no answer, by reason
+        self.latencies = []     # (time since start, seconds, kind) of ordinary requests
+
+    def record(self, kind, status, started, elapsed, t0):
+        with self.lock:
+            self.statuses[status] = self.statuses.get(status, 0) + 1
+            self.latencies.append((started - t0, elapsed, kind))
+
+    def fail(self, kind, reason):
+        with self.lock:
+            key = f"{kind}: {reason}"
+            self.failures[key] = self.failures.get(key, 0) + 1
+
+
+def multipart(fields, file_bytes):
+    boundary = "soak" + "".join(RNG.choice("abcdef0123456789") for _ in range(24))
+    parts = []
+    for name, value in fields.items():
+        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode())
+    parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="soak.png"\r\n'
+                 "Content-Type: image/png\r\n\r\n".encode() + file_bytes + b"\r\n")
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+
+
+def client_loop(port, setup, api_key, png, stats, t0, deadline):
+    """One simulated user until the deadline."""
+    cookie = {"Cookie": setup["cookie"]}
+    bearer = {"Authorization": "Bearer " + setup["access_token"]}
+    actions = [("GET /", 30), ("GET /comments", 15), ("GET /login", 5), ("GET /api/protected", 15),
+               ("GET /api/data", 10 if api_key else 0), ("POST /comment", 8), ("POST /api/login", 2),
+               ("POST /upload", 4), ("burst", 1)]
+    names = [a for a, _ in actions]
+    weights = [w for _, w in actions]
+    while time.time() < deadline:
+        kind = RNG.choices(names, weights)[0]
+        if kind == "burst":
+            # Wrong passwords, fast, from one address: the login limit must answer 429.
+            for _ in range(12):
+                do(port, stats, t0, "burst", "POST", "/api/login",
+                   json.dumps({"username": "nobody_" + str(RNG.randrange(10**6)), "password": "wrong-password-1"}),
+                   {"Content-Type": "application/json"})
+            continue
+        method, path = kind.split(" ", 1)
+        body, headers = None, {}
+        if kind == "GET /api/protected":
+            headers = bearer
+        elif kind == "GET /api/data":
+            headers = {"X-API-Key": api_key}
+        elif kind == "POST /comment":
+            body = f"comment=soak+{RNG.randrange(10**9)}&csrf_token={setup['csrf_quoted']}"
+            headers = dict(cookie, **{"Content-Type": "application/x-www-form-urlencoded"})
+        elif kind == "POST /api/login":
+            body = json.dumps({"username": measure.BENCH_USER, "password": measure.BENCH_PASSWORD})
+            headers = {"Content-Type": "application/json"}
+        elif kind == "POST /upload":
+            body, ctype = multipart({"csrf_token": setup["csrf"]}, png)
+            headers = dict(cookie, **{"Content-Type": ctype})
+        do(port, stats, t0, kind, method, path, body, headers)
+        time.sleep(RNG.uniform(0, 0.05))
+
+
+def do(port, stats, t0, kind, method, path, body, headers):
+    started = time.time()
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request(method, path, body=body, headers=headers)
+        response = conn.getresponse()
+        response.read()
+        stats.record(kind, response.status, started, time.time() - started, t0)
+    except (OSError, http.client.HTTPException) as e:
+        stats.fail(kind, type(e).__name__)
+    finally:
+        conn.close()
+
+
+class SlowLoris(threading.Thread):
+    """COUNT connections that send a request line and then one header line every 2 s, forever;
+    any the server closes is opened again while the phase lasts."""
+
+    def __init__(self, port, count, start_at, stop_at):
+        super().__init__(daemon=True)
+        self.port, self.count, self.start_at, self.stop_at = port, count, start_at, stop_at
+        self.opened = self.dropped = self.peak_open = 0
+
+    def connect(self):
+        s = socket.create_connection(("127.0.0.1", self.port), timeout=5)
+        s.setblocking(False)
+        s.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        self.opened += 1
+        return s
+
+    def run(self):
+        while time.time() < self.start_at:
+            time.sleep(0.2)
+        socks = []
+        while time.time() < self.stop_at:
+            while len(socks) < self.count and time.time() < self.stop_at:
+                try:
+                    socks.append(self.connect())
+                except OSError:
+                    time.sleep(0.05)
+                    break
+            self.peak_open = max(self.peak_open, len(socks))
+            alive = []
+            for s in socks:
+                try:
+                    s.send(b"X-Trickle: a\r\n")
+                    alive.append(s)
+                except (BlockingIOError, InterruptedError):
+                    alive.append(s)
+                except OSError:
+                    self.dropped += 1
+                    s.close()
+            socks = alive
+            time.sleep(2)
+        for s in socks:
+            s.close()
+
+
+def fd_count(pid):
+    try:
+        return len(os.listdir(f"/proc/{pid}/fd"))
+    except OSError:
+        return None
+
+
+def rss_kib(pid):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+def p99(values):
+    if not values:
+        return None
+    values = sorted(values)
+    return values[min(len(values) - 1, int(len(values) * 0.99))]
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--bulwark", required=True, help="the bulwark command")
+    parser.add_argument("--seconds", type=int, default=600)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--slowloris", type=int, default=500)
+    parser.add_argument("--port", type=int, default=18280)
+    args = parser.parse_args()
+    signal.signal(signal.SIGINT, measure.on_signal)
+    signal.signal(signal.SIGTERM, measure.on_signal)
+    work = tempfile.mkdtemp(prefix="bulwark-soak-")
+    instance = os.path.join(work, "instance")
+    env = dict(os.environ, BULWARK_LOGIN_RATE_LIMIT="60 per minute", API_DATA_RATE_LIMIT="100000 per hour")
+    env.pop("BULWARK_ENV", None)
+    checks = []
+
+    def check(name, ok, detail):
+        checks.append(ok)
+        print(f"soak: {'PASS' if ok else 'FAIL'} {name}: {detail}", flush=True)
+
+    try:
+        api_key = measure.bulwark_api_key(args.bulwark, instance, env)
+        log = open(os.path.join(work, "server.log"), "w")
+        proc = subprocess.Popen([args.bulwark, "serve", "--port", str(args.port), "--instance", instance],
+                                stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+        measure.running_groups.append(proc.pid)
+        if measure.wait_until_serving(args.port, "/", proc.pid, 60) is None:
+            check("start", False, "the server did not start")
+            return 1
+        setup = measure.prepare_accounts(args.port)
+        setup["csrf_quoted"] = __import__("urllib.parse").parse.quote(setup["csrf"], safe="")
+        png_path = os.path.join(work, "small.png")
+        measure.make_upload_file(png_path, 16 * 1024)
+        png = open(png_path, "rb").read()
+
+        stats = Stats()
+        t0 = time.time()
+        deadline = t0 + args.seconds
+        warmup = max(10.0, 0.15 * args.seconds)
+        loris = SlowLoris(args.port, args.slowloris, t0 + 0.4 * args.seconds, t0 + 0.7 * args.seconds)
+        loris.start()
+        threads = [threading.Thread(target=client_loop, daemon=True,
+                                    args=(args.port, setup, api_key, png, stats, t0, deadline))
+                   for _ in range(args.clients)]
+        for t in threads:
+            t.start()
+        rss = []  # (t, KiB)
+        fds_after_warmup = None
+        while time.time() < deadline:
+            now = time.time() - t0
+            rss.append((now, rss_kib(proc.pid)))
+            if fds_after_warmup is None and now >= warmup:
+                fds_after_warmup = fd_count(proc.pid)
+                print(f"soak: after warm-up ({warmup:.0f} s): {fds_after_warmup} fds, "
+                      f"{(rss_kib(proc.pid) or 0) / 1024:.1f} MiB RSS", flush=True)
+            if proc.poll() is not None:
+                break
+            time.sleep(1)
+        for t in threads:
+            t.join(timeout=60)
+        loris.join(timeout=10)
+        time.sleep(3)  # let the server close what the clients closed
+        alive = proc.poll() is None
+        fds_end, rss_end = fd_count(proc.pid), rss_kib(proc.pid)
+
+        total = sum(stats.statuses.values())
+        server_errors = {s: n for s, n in stats.statuses.items() if s >= 500}
+        print(f"soak: {total} answers in {args.seconds} s by status {dict(sorted(stats.statuses.items()))}; "
+              f"unanswered {stats.failures or 0}", flush=True)
+        check("no 5xx", not server_errors, f"{sum(server_errors.values())} answers 5xx {server_errors}")
+        check("every ordinary request answered", not stats.failures, f"{sum(stats.failures.values())} not answered")
+        check("no crash", alive, "the server is alive at the end" if alive else f"exited with {proc.returncode}")
+        check("bursts hit the login limit", stats.statuses.get(429, 0) > 0, f"{stats.statuses.get(429, 0)} answers 429")
+        # Argon2id takes its memory for each password hash and gives it back, so single samples
+        # jump; the medians of a window after the warm-up and of the last fifth are compared.
+        lo, hi = 0.4 * args.seconds, 0.7 * args.seconds
+        early = [k for t, k in rss if k and warmup <= t < lo]
+        late = [k for t, k in rss if k and t >= 0.8 * args.seconds]
+        if early and late:
+            growth = statistics.median(late) / statistics.median(early) - 1
+            peak = max(k for _, k in rss if k)
+            check("RSS flat after warm-up", growth <= 0.10,
+                  f"median {statistics.median(early) / 1024:.1f} MiB after the warm-up, "
+                  f"{statistics.median(late) / 1024:.1f} MiB over the last fifth ({growth:+.1%}), "
+                  f"peak {peak / 1024:.1f} MiB, {rss_end / 1024 if rss_end else 0:.1f} MiB idle at the end")
+        if fds_after_warmup is not None and fds_end is not None:
+            check("no fd leak", fds_end <= fds_after_warmup + 2,
+                  f"{fds_after_warmup} fds after warm-up, {fds_end} after the load")
+        ordinary = ("GET /", "GET /comments", "GET /login", "GET /api/protected", "GET /api/data")
+        before = [e for t, e, k in stats.latencies if warmup <= t < lo and k in ordinary]
+        during = [e for t, e, k in stats.latencies if lo + 2 <= t < hi and k in ordinary]
+        pb, pd = p99(before), p99(during)
+        bound = max(2.0, 5 * pb) if pb else 2.0
+        def ms(v):
+            return "n/a" if v is None else f"{v * 1000:.1f} ms"
+
+        check("slow-loris does not stop ordinary clients", bool(during) and pd is not None and pd <= bound,
+              f"{loris.peak_open} slow connections open at once ({loris.opened} opened, {loris.dropped} dropped by "
+              f"the server); ordinary p99 {ms(pb)} before ({len(before)} requests), {ms(pd)} during "
+              f"({len(during)} requests), bound {bound * 1000:.0f} ms; median during "
+              f"{ms(statistics.median(during) if during else None)}")
+        if alive:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                code = proc.wait(timeout=15)
+                check("clean stop", code == 0, f"exit status {code} on SIGTERM")
+            except subprocess.TimeoutExpired:
+                check("clean stop", False, "still running 15 s after SIGTERM")
+        return 0 if all(checks) else 1
+    finally:
+        measure.stop_all()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
