@@ -34,6 +34,10 @@ std::string_view text_of(const Value& v, std::string& tmp) {
 }
 
 std::size_t utf8_length(std::string_view s) {
+    // ASCII fast path: the OR of the bytes vectorizes; counting lead bytes does so badly.
+    unsigned acc = 0;
+    for (char ch : s) acc |= static_cast<unsigned char>(ch);
+    if (acc < 0x80) return s.size();
     std::size_t n = 0;
     for (char ch : s) n += (static_cast<unsigned char>(ch) & 0xC0) != 0x80;
     return n;
@@ -157,8 +161,8 @@ bool apply_test(Test test, const Value& v, bool defined) {
 
 // truncate is Jinja's: keep `length` characters (plus a leeway of 5) or cut to
 // `length - len(end)` at the last space (unless killwords) and append `end`.
-Value truncate(std::string_view s, std::span<const Value> args) {
-    auto arg = [&](std::size_t i) -> const Value* { return i < args.size() ? &args[i] : nullptr; };
+Value truncate(std::string_view s, std::span<const Value* const> args) {
+    auto arg = [&](std::size_t i) -> const Value* { return i < args.size() ? args[i] : nullptr; };
     std::int64_t length = arg(0) && arg(0)->is_int() ? arg(0)->as_int() : 255;
     if (length < 0) length = 0;
     std::string_view end = arg(2) && arg(2)->is_string() ? std::string_view(arg(2)->as_string()) : "...";
@@ -177,10 +181,10 @@ Value truncate(std::string_view s, std::span<const Value> args) {
     return Value(std::move(out));
 }
 
-bool apply_filter(Filter filter, const Value& v, std::span<const Value> args, Value& out,
+bool apply_filter(Filter filter, const Value& v, std::span<const Value* const> args, Value& out,
                   std::string& error) {
     std::string tmp;
-    auto arg = [&](std::size_t i) -> const Value* { return i < args.size() ? &args[i] : nullptr; };
+    auto arg = [&](std::size_t i) -> const Value* { return i < args.size() ? args[i] : nullptr; };
     switch (filter) {
         case Filter::escape:
         case Filter::safe:

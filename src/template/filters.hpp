@@ -23,8 +23,10 @@ enum class Test : std::uint8_t { defined, undefined, none, number, string, mappi
 // false when there is no such built-in.
 bool find_filter(std::string_view name, Filter& out);
 bool find_test(std::string_view name, Test& out);
-// apply_filter returns false with `error` set on a bad argument.
-bool apply_filter(Filter filter, const Value& subject, std::span<const Value> args, Value& out,
+// apply_filter returns false with `error` set on a bad argument. No filter reads more than
+// kMaxFilterArgs arguments.
+inline constexpr std::size_t kMaxFilterArgs = 3;
+bool apply_filter(Filter filter, const Value& subject, std::span<const Value* const> args, Value& out,
                   std::string& error);
 bool apply_test(Test test, const Value& subject, bool defined);
 bool values_equal(const Value& a, const Value& b);

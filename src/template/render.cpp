@@ -7,15 +7,22 @@
 #include <array>
 #include <cmath>
 #include <deque>
+#include <optional>
 
 namespace bulwark::tmpl::detail {
 namespace {
 
+const Value kUndefined;  // what an undefined name or missing member reads as
+
+// Ref is an evaluated expression: a pointer into the context or the template, or a value
+// computed here. `owned` is optional so that the common case, a pointer, constructs and
+// destroys no Value (a variant's destructor is an indirect call even when empty).
 struct Ref {
     const Value* p = nullptr;
-    Value owned;
+    std::optional<Value> owned;
     bool defined = true;
-    const Value& get() const { return p ? *p : owned; }
+    const Value& get() const { return p ? *p : owned ? *owned : kUndefined; }
+    Value take() { return p ? *p : owned ? std::move(*owned) : Value(); }
 };
 
 // same_name compares variable names with an inline loop: they are a few bytes long and a
@@ -27,8 +34,6 @@ bool same_name(std::string_view a, std::string_view b) noexcept {
     }
     return true;
 }
-
-const Value kUndefined;  // what an undefined name or missing member prints as
 
 double as_number(const Value& v) { return v.is_int() ? static_cast<double>(v.as_int()) : v.as_double(); }
 bool is_number(const Value& v) { return v.is_int() || v.is_double(); }
@@ -111,7 +116,7 @@ private:
             case NodeKind::set: {
                 Ref r;
                 if (!eval(*n.expr, r)) return false;
-                bind(n.text, r.p ? *r.p : std::move(r.owned), frame_);
+                bind(n.text, r.take(), frame_);
                 return true;
             }
             case NodeKind::block: {
@@ -245,38 +250,41 @@ private:
                 member(obj, m, r);
                 return true;
             }
-            case ExprKind::csp_nonce: r.owned = Value(options_.csp_nonce); return true;
-            case ExprKind::csrf_token: r.owned = Value(options_.csrf_token); return true;
+            case ExprKind::csp_nonce: r.owned.emplace(options_.csp_nonce); return true;
+            case ExprKind::csrf_token: r.owned.emplace(options_.csrf_token); return true;
             case ExprKind::call: return call(e, r);
             case ExprKind::filter: {
                 Ref subject;
                 if (!eval(*e.args[0], subject)) return false;
-                // No built-in filter reads past its third argument: a fixed buffer saves a
-                // heap allocation per filtered output. Extra arguments are still evaluated.
-                std::array<Value, 4> args;
+                // No built-in filter reads past its third argument: fixed buffers save a heap
+                // allocation per filtered output. Extra arguments are still evaluated.
+                std::array<Ref, kMaxFilterArgs> refs;
+                std::array<const Value*, kMaxFilterArgs> args{};
                 std::size_t count = 0;
                 for (std::size_t i = 1; i < e.args.size(); ++i) {
-                    Ref a;
+                    Ref extra;
+                    Ref& a = count < refs.size() ? refs[count] : extra;
                     if (!eval(*e.args[i], a)) return false;
-                    if (count < args.size()) args[count++] = a.p ? *a.p : std::move(a.owned);
+                    if (count < args.size()) args[count++] = &a.get();
                 }
                 std::string msg;
-                if (!apply_filter(e.filter, subject.get(), std::span<const Value>(args.data(), count), r.owned, msg))
+                if (!apply_filter(e.filter, subject.get(), std::span<const Value* const>(args.data(), count),
+                                  r.owned.emplace(), msg))
                     return fail(e, e.name + ": " + msg);
                 return true;
             }
             case ExprKind::test: {
                 Ref subject;
                 if (!eval(*e.args[0], subject)) return false;
-                r.owned = Value(apply_test(e.test, subject.get(), subject.defined && !subject.get().is_null()));
+                r.owned.emplace(apply_test(e.test, subject.get(), subject.defined && !subject.get().is_null()));
                 return true;
             }
             case ExprKind::unary: {
                 Ref x;
                 if (!eval(*e.args[0], x)) return false;
                 const Value& v = x.get();
-                if (e.op == Op::not_) r.owned = Value(!v.truthy());
-                else if (v.is_int() && e.op == Op::neg && v.as_int() != INT64_MIN) r.owned = Value(-v.as_int());
+                if (e.op == Op::not_) r.owned.emplace(!v.truthy());
+                else if (v.is_int() && e.op == Op::neg && v.as_int() != INT64_MIN) r.owned.emplace(-v.as_int());
                 else if (is_number(v)) r.owned = e.op == Op::neg ? Value(-as_number(v)) : v;
                 else return fail(e, "unary operator on a non-number");
                 return true;
@@ -289,7 +297,7 @@ private:
                     if (!eval(*a, x)) return false;
                     items.push_back(x.get());
                 }
-                r.owned = Value(std::move(items));
+                r.owned.emplace(std::move(items));
                 return true;
             }
             case ExprKind::map: {
@@ -299,7 +307,7 @@ private:
                     if (!eval(*e.args[i], k) || !eval(*e.args[i + 1], x)) return false;
                     m.insert_or_assign(k.get().to_string(), x.get());
                 }
-                r.owned = Value(std::move(m));
+                r.owned.emplace(std::move(m));
                 return true;
             }
             case ExprKind::cond: {
@@ -311,13 +319,13 @@ private:
                 if (loops_.empty()) return fail(e, "'loop' used outside a for loop");
                 const Loop& l = loops_.back();
                 switch (e.loop_field) {
-                    case LoopField::index: r.owned = Value(static_cast<std::int64_t>(l.index + 1)); break;
-                    case LoopField::index0: r.owned = Value(static_cast<std::int64_t>(l.index)); break;
-                    case LoopField::first: r.owned = Value(l.index == 0); break;
-                    case LoopField::last: r.owned = Value(l.index + 1 == l.length); break;
-                    case LoopField::length: r.owned = Value(static_cast<std::int64_t>(l.length)); break;
-                    case LoopField::revindex: r.owned = Value(static_cast<std::int64_t>(l.length - l.index)); break;
-                    case LoopField::revindex0: r.owned = Value(static_cast<std::int64_t>(l.length - l.index - 1)); break;
+                    case LoopField::index: r.owned.emplace(static_cast<std::int64_t>(l.index + 1)); break;
+                    case LoopField::index0: r.owned.emplace(static_cast<std::int64_t>(l.index)); break;
+                    case LoopField::first: r.owned.emplace(l.index == 0); break;
+                    case LoopField::last: r.owned.emplace(l.index + 1 == l.length); break;
+                    case LoopField::length: r.owned.emplace(static_cast<std::int64_t>(l.length)); break;
+                    case LoopField::revindex: r.owned.emplace(static_cast<std::int64_t>(l.length - l.index)); break;
+                    case LoopField::revindex0: r.owned.emplace(static_cast<std::int64_t>(l.length - l.index - 1)); break;
                 }
                 return true;
             }
@@ -338,7 +346,7 @@ private:
                     else out.push_back(callee.name == "keys" ? Value(k) : v);
                 }
             }
-            r.owned = Value(std::move(out));
+            r.owned.emplace(std::move(out));
             return true;
         }
         auto it = callee.kind == ExprKind::name ? unit_.macros.find(callee.name) : unit_.macros.end();
@@ -370,7 +378,7 @@ private:
             return fail(e.line, e.column, ErrorCode::output_too_large, "output larger than the limit");
         // The macro body went through the contextual escaper in HTML text context, so its
         // output is HTML this engine produced, not data.
-        r.owned = Value(SafeHtml::trusted_unchecked(std::move(saved_out)));
+        r.owned.emplace(SafeHtml::trusted_unchecked(std::move(saved_out)));
         return true;
     }
 
@@ -390,15 +398,15 @@ private:
         const Value& x = a.get();
         const Value& y = b.get();
         switch (e.op) {
-            case Op::eq: r.owned = Value(values_equal(x, y)); return true;
-            case Op::ne: r.owned = Value(!values_equal(x, y)); return true;
+            case Op::eq: r.owned.emplace(values_equal(x, y)); return true;
+            case Op::ne: r.owned.emplace(!values_equal(x, y)); return true;
             case Op::lt: case Op::le: case Op::gt: case Op::ge: {
                 int cmp = 0;
                 if (is_number(x) && is_number(y)) cmp = as_number(x) < as_number(y) ? -1 : as_number(x) > as_number(y) ? 1 : 0;
                 else if (x.is_string() && y.is_string()) cmp = x.as_string().compare(y.as_string());
                 else return fail(e, "comparison of values that cannot be ordered");
                 bool res = e.op == Op::lt ? cmp < 0 : e.op == Op::le ? cmp <= 0 : e.op == Op::gt ? cmp > 0 : cmp >= 0;
-                r.owned = Value(res);
+                r.owned.emplace(res);
                 return true;
             }
             case Op::in: case Op::not_in: {
@@ -407,14 +415,14 @@ private:
                 else if (y.is_list()) {
                     for (const auto& item : y.as_list()) found = found || values_equal(item, x);
                 } else if (y.is_map()) found = y.find(x.to_string()) != nullptr;
-                r.owned = Value(e.op == Op::in ? found : !found);
+                r.owned.emplace(e.op == Op::in ? found : !found);
                 return true;
             }
             case Op::concat: {
                 std::string s = x.is_safe_html() ? x.as_safe_html().str() : x.to_string();
                 s += y.is_safe_html() ? y.as_safe_html().str() : y.to_string();
                 if (s.size() > unit_.limits.max_output_bytes) return fail(e, "string too long");
-                r.owned = Value(std::move(s));
+                r.owned.emplace(std::move(s));
                 return true;
             }
             default: break;
@@ -425,7 +433,7 @@ private:
     bool arith(const Expr& e, const Value& x, const Value& y, Ref& r) {
         if (e.op == Op::add && x.is_string() && y.is_string()) {
             if (x.as_string().size() + y.as_string().size() > unit_.limits.max_output_bytes) return fail(e, "string too long");
-            r.owned = Value(x.as_string() + y.as_string());
+            r.owned.emplace(x.as_string() + y.as_string());
             return true;
         }
         if (!is_number(x) || !is_number(y)) return fail(e, "arithmetic on a non-number");
@@ -445,7 +453,7 @@ private:
                 default: overflow = true; break;  // '/' is true division
             }
             if (!overflow) {
-                r.owned = Value(out);
+                r.owned.emplace(out);
                 return true;
             }
         }
@@ -461,7 +469,7 @@ private:
                 break;
             default: return fail(e, "unknown operator");
         }
-        r.owned = Value(out);
+        r.owned.emplace(out);
         return true;
     }
 
