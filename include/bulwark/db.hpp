@@ -422,12 +422,12 @@ public:
     // ErrorCode::multiple_rows (an ambiguous lookup is a bug, not a choice).
     template <class T, class... A>
     Result<std::optional<T>, DbError> one(Sql sql, const A&... args) {
-        auto rows = query(sql, args...);
-        if (!rows) return rows.error();
-        if (rows->empty()) return std::optional<T>{};
-        if (rows->size() > 1) return DbError(ErrorCode::multiple_rows, "more than one row");
-        T value = map_row<T>(rows->front());
-        if (rows->front().failed()) return DbError(ErrorCode::type_mismatch, "row mapping failed");
+        auto params = std::array<detail::Param, sizeof...(A)>{detail::to_param(args)...};
+        auto row = run_query_one(sql, params);
+        if (!row) return row.error();
+        if (!*row) return std::optional<T>{};
+        T value = map_row<T>(**row);
+        if ((*row)->failed()) return DbError(ErrorCode::type_mismatch, "row mapping failed");
         return std::optional<T>{std::move(value)};
     }
     // insert_returning_id runs an `INSERT ... RETURNING id` (both backends) and returns the id.
@@ -455,6 +455,8 @@ private:
     explicit Database(std::shared_ptr<detail::Engine> engine) : engine_(std::move(engine)) {}
     Result<std::int64_t, DbError> run_execute(Sql sql, std::span<const detail::Param> params);
     Result<std::vector<Row>, DbError> run_query(Sql sql, std::span<const detail::Param> params);
+    Result<void, DbError> run_query_into(Sql sql, std::span<const detail::Param> params, std::vector<Row>& out);
+    Result<std::optional<Row>, DbError> run_query_one(Sql sql, std::span<const detail::Param> params);
     std::shared_ptr<detail::Engine> engine_;
 };
 

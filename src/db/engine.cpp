@@ -8,6 +8,7 @@
 #include <bulwark/crypto.hpp>
 
 #include <algorithm>
+#include <optional>
 #include <thread>
 
 namespace bulwark::db {
@@ -53,21 +54,23 @@ Result<std::unique_ptr<Connection>, DbError> Engine::connect() {
 
 Result<std::unique_ptr<Connection>, DbError> Engine::acquire() {
     std::unique_lock lock(mutex_);
-    const auto deadline = std::chrono::steady_clock::now() + options_.acquire_timeout;
+    // The deadline is read only when the pool is exhausted: the common path reads no clock but
+    // the coarse one.
+    std::optional<std::chrono::steady_clock::time_point> deadline;
     for (;;) {
         if (!idle_.empty()) {
             auto conn = std::move(idle_.back());
             idle_.pop_back();
             lock.unlock();
-            const auto now = std::chrono::steady_clock::now();
-            if (now - conn->last_used < options_.health_check_after_idle || conn->check_health()) return conn;
+            if (CoarseClock::now() - conn->last_used < options_.health_check_after_idle || conn->check_health())
+                return conn;
             // The connection died while idle (server restart, network): replace it.
             conn.reset();
             auto fresh = connect();
             if (!fresh) {
                 lock.lock();
                 --open_;
-                freed_.notify_one();
+                if (waiting_ > 0) freed_.notify_one();
             }
             return fresh;
         }
@@ -78,12 +81,15 @@ Result<std::unique_ptr<Connection>, DbError> Engine::acquire() {
             if (!fresh) {
                 lock.lock();
                 --open_;
-                freed_.notify_one();
+                if (waiting_ > 0) freed_.notify_one();
             }
             return fresh;
         }
-        if (freed_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty() &&
-            open_ >= options_.max_connections)
+        if (!deadline) deadline = std::chrono::steady_clock::now() + options_.acquire_timeout;
+        ++waiting_;
+        const auto waited = freed_.wait_until(lock, *deadline);
+        --waiting_;
+        if (waited == std::cv_status::timeout && idle_.empty() && open_ >= options_.max_connections)
             return DbError(ErrorCode::timeout, "no free connection within acquire_timeout");
     }
 }
@@ -91,16 +97,13 @@ Result<std::unique_ptr<Connection>, DbError> Engine::acquire() {
 void Engine::release(std::unique_ptr<Connection> conn) {
     // A pooled connection must come back clean: the next borrower must not join a
     // transaction someone opened with a bare BEGIN.
-    if (!conn->broken() && conn->in_transaction()) (void)conn->script("ROLLBACK");
+    const bool broken = conn->broken() || (conn->in_transaction() && (!conn->script("ROLLBACK") || conn->broken()));
+    if (broken) conn.reset();
+    else conn->last_used = CoarseClock::now();
     std::lock_guard lock(mutex_);
-    if (conn->broken()) {
-        conn.reset();
-        --open_;
-    } else {
-        conn->last_used = std::chrono::steady_clock::now();
-        idle_.push_back(std::move(conn));
-    }
-    freed_.notify_one();
+    if (broken) --open_;
+    else idle_.push_back(std::move(conn));
+    if (waiting_ > 0) freed_.notify_one();
 }
 
 Connection* Engine::pinned() const noexcept {
@@ -196,14 +199,36 @@ Result<std::int64_t, DbError> Database::run_execute(Sql sql, std::span<const det
     return r;
 }
 
-Result<std::vector<Row>, DbError> Database::run_query(Sql sql, std::span<const detail::Param> params) {
+Result<void, DbError> Database::run_query_into(Sql sql, std::span<const detail::Param> params,
+                                              std::vector<Row>& out) {
     if (params.size() != sql.placeholder_count()) return DbError(ErrorCode::bind_mismatch, "argument count differs from placeholders");
-    if (auto* conn = engine_->pinned()) return conn->query(sql, params, kMaxRows);
+    if (auto* conn = engine_->pinned()) return conn->query(sql, params, kMaxRows, out);
     auto conn = engine_->acquire();
     if (!conn) return conn.error();
-    auto r = (*conn)->query(sql, params, kMaxRows);
+    auto r = (*conn)->query(sql, params, kMaxRows, out);
     engine_->release(std::move(*conn));
     return r;
+}
+
+Result<std::vector<Row>, DbError> Database::run_query(Sql sql, std::span<const detail::Param> params) {
+    std::vector<Row> rows;
+    if (auto r = run_query_into(sql, params, rows); !r) return r.error();
+    return rows;
+}
+
+Result<std::optional<Row>, DbError> Database::run_query_one(Sql sql, std::span<const detail::Param> params) {
+    // one() runs on every point lookup: the row list's storage is kept per thread instead of
+    // allocated and freed on each call. Left empty after each call (rows hold no references).
+    thread_local std::vector<Row> rows;
+    rows.clear();
+    auto r = run_query_into(sql, params, rows);
+    std::optional<Row> out;
+    if (r && rows.size() == 1) out.emplace(std::move(rows.front()));
+    const std::size_t n = rows.size();
+    rows.clear();
+    if (!r) return r.error();
+    if (n > 1) return DbError(ErrorCode::multiple_rows, "more than one row");
+    return out;
 }
 
 Result<void, DbError> Database::execute_trusted_script(std::string_view trusted_sql) {

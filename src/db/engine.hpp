@@ -3,24 +3,97 @@
 
 #include <bulwark/db.hpp>
 
+#include <time.h>
+
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <span>
+#include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace bulwark::db::detail {
 
 using ColumnNames = std::shared_ptr<const std::vector<std::string>>;
 
+// CoarseClock: CLOCK_MONOTONIC_COARSE (a few milliseconds' resolution), read at every acquire and
+// release of a pooled connection; the idle health check needs no finer clock, and this one costs
+// a memory read where steady_clock goes to the hardware.
+struct CoarseClock {
+    using duration = std::chrono::nanoseconds;
+    using rep = duration::rep;
+    using period = duration::period;
+    using time_point = std::chrono::time_point<CoarseClock>;
+    static constexpr bool is_steady = true;
+    static time_point now() noexcept {
+        timespec ts{};
+        clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+        return time_point(std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec));
+    }
+};
+
+// LiteralHash / LiteralEqual key the per-connection statement caches by the literal's address
+// and length: a query's text is a literal with static storage, so hashing the address takes a
+// few instructions where hashing the text took a hundred on every call. The same text at two
+// addresses simply gets two entries. A hit is confirmed by comparing the text with the copy in
+// the entry (StatementCache::find), so an address reused after a library is unloaded never runs
+// another statement.
+struct LiteralHash {
+    std::size_t operator()(std::string_view s) const noexcept {
+        return std::hash<const void*>{}(s.data()) ^ (s.size() << 1);
+    }
+};
+struct LiteralEqual {
+    bool operator()(std::string_view a, std::string_view b) const noexcept {
+        return a.data() == b.data() && a.size() == b.size();
+    }
+};
+
+// StatementCache: per-connection prepared statements, T carrying the driver's handle.
+template <class T>
+class StatementCache {
+public:
+    struct Entry {
+        std::string text;  // the literal's text, to confirm a hit
+        T value;
+    };
+    // find: the entry for this literal, or nullptr (a stale entry at a reused address is erased
+    // and `on_stale` given its value to release).
+    template <class F>
+    Entry* find(std::string_view text, F&& on_stale) {
+        auto it = map_.find(text);
+        if (it == map_.end()) return nullptr;
+        if (it->second.text == text) return &it->second;
+        on_stale(it->second.value);
+        map_.erase(it);
+        return nullptr;
+    }
+    Entry* insert(std::string_view text, T value) {
+        return &map_.insert_or_assign(text, Entry{std::string(text), std::move(value)}).first->second;
+    }
+    std::size_t size() const noexcept { return map_.size(); }
+    template <class F>
+    void clear(F&& release) {
+        for (auto& [key, entry] : map_) release(entry.value);
+        map_.clear();
+    }
+
+private:
+    std::unordered_map<std::string_view, Entry, LiteralHash, LiteralEqual> map_;
+};
+
 // Connection: one driver connection, used by one thread at a time.
 class Connection {
 public:
     virtual ~Connection() = default;
     virtual Result<std::int64_t, DbError> execute(Sql sql, std::span<const Param> params) = 0;
-    virtual Result<std::vector<Row>, DbError> query(Sql sql, std::span<const Param> params,
-                                                    std::size_t max_rows) = 0;
+    // query appends the rows to `out` (empty on entry; whatever it holds after an error is
+    // discarded), so a caller can reuse its capacity.
+    virtual Result<void, DbError> query(Sql sql, std::span<const Param> params, std::size_t max_rows,
+                                        std::vector<Row>& out) = 0;
     virtual Result<void, DbError> script(std::string_view trusted_sql) = 0;
     // broken: the connection cannot be reused (the pool drops it).
     virtual bool broken() const = 0;
@@ -32,7 +105,7 @@ public:
     // in_transaction: a transaction is open (a stray BEGIN run outside Transaction).
     virtual bool in_transaction() const = 0;
 
-    std::chrono::steady_clock::time_point last_used{};
+    CoarseClock::time_point last_used{};
 };
 
 Result<std::unique_ptr<Connection>, DbError> open_sqlite(const std::string& path, const Options& options);
@@ -63,6 +136,7 @@ private:
     std::condition_variable freed_;
     std::vector<std::unique_ptr<Connection>> idle_;
     std::size_t open_ = 0;
+    std::size_t waiting_ = 0;  // threads in acquire() waiting for a connection (notify only then)
 };
 
 }  // namespace bulwark::db::detail

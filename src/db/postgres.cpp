@@ -10,10 +10,13 @@
 
 #include <charconv>
 #include <cstring>
-#include <unordered_map>
+#include <algorithm>
 
 namespace bulwark::db::detail {
 namespace {
+
+// A connection keeps its text parameter buffer up to this size between calls.
+constexpr std::size_t kKeptTextBuffer = 64 * 1024;
 
 // Type OIDs from pg_type.h (stable across versions).
 constexpr Oid kBool = 16, kBytea = 17, kInt8 = 20, kInt2 = 21, kInt4 = 23, kOid = 26, kFloat4 = 700, kFloat8 = 701;
@@ -62,11 +65,15 @@ void ignore_notice(void*, const char*) {}
 
 class PgConnection final : public Connection {
 public:
-    explicit PgConnection(PGconn* conn) : conn_(conn) { PQsetNoticeProcessor(conn_, &ignore_notice, nullptr); }
+    PgConnection(PGconn* conn, const Options& options)
+        : conn_(conn), statement_cache_size_(std::max<std::size_t>(1, options.statement_cache_size)) {
+        PQsetNoticeProcessor(conn_, &ignore_notice, nullptr);
+    }
     ~PgConnection() override { PQfinish(conn_); }
 
     Result<std::int64_t, DbError> execute(Sql sql, std::span<const Param> params) override {
-        auto res = run(sql, params);
+        Prepared* prepared = nullptr;
+        auto res = run(sql, params, &prepared);
         if (!res) return res.error();
         ResultGuard g{*res};
         const char* tuples = PQcmdTuples(*res);
@@ -76,19 +83,20 @@ public:
         return n;
     }
 
-    Result<std::vector<Row>, DbError> query(Sql sql, std::span<const Param> params, std::size_t max_rows) override {
-        auto res = run(sql, params);
+    Result<void, DbError> query(Sql sql, std::span<const Param> params, std::size_t max_rows,
+                                std::vector<Row>& rows) override {
+        Prepared* prepared = nullptr;
+        auto res = run(sql, params, &prepared);
         if (!res) return res.error();
         ResultGuard g{*res};
         const int ntuples = PQntuples(*res), nfields = PQnfields(*res);
         if (static_cast<std::size_t>(ntuples) > max_rows) return DbError(ErrorCode::too_large, "more rows than kMaxRows");
-        auto& names = names_[sql.text()];
+        auto& names = prepared->names;
         if (!names || names->size() != static_cast<std::size_t>(nfields)) {
             auto fresh = std::make_shared<std::vector<std::string>>();
             for (int c = 0; c < nfields; ++c) fresh->emplace_back(PQfname(*res, c));
             names = std::move(fresh);
         }
-        std::vector<Row> rows;
         rows.reserve(static_cast<std::size_t>(ntuples));
         for (int r = 0; r < ntuples; ++r) {
             std::vector<Value> values(static_cast<std::size_t>(nfields));
@@ -100,7 +108,7 @@ public:
             }
             rows.emplace_back(names, std::move(values));
         }
-        return rows;
+        return {};
     }
 
     Result<void, DbError> script(std::string_view trusted_sql) override {
@@ -142,28 +150,49 @@ private:
         return from_sqlstate(PQresultErrorField(res, PG_DIAG_SQLSTATE), PQresultErrorMessage(res));
     }
 
-    Result<const std::string*, DbError> statement_name(Sql sql) {
-        auto it = prepared_.find(sql.text());
-        if (it != prepared_.end()) return &it->second;
+    // Prepared: a server-side statement of this connection and its result's column names.
+    struct Prepared {
+        std::string name;
+        ColumnNames names;
+    };
+
+    static void forget(Prepared&) {}  // a stale entry's statement stays on the server, unused
+
+    Result<Prepared*, DbError> prepare(Sql sql) {
+        if (auto* hit = prepared_.find(sql.text(), forget)) return &hit->value;
+        if (prepared_.size() >= statement_cache_size_) {
+            // Bounded like SQLite's cache; outside a failed transaction this always succeeds.
+            PGresult* res = PQexec(conn_, "DEALLOCATE ALL");
+            ResultGuard g{res};
+            if (PQresultStatus(res) == PGRES_COMMAND_OK) prepared_.clear(forget);
+        }
         auto text = rewrite_placeholders(sql.text());
         if (!text) return DbError(ErrorCode::invalid_statement, "statement failed the literal check");
         std::string name = "bulwark_" + std::to_string(next_statement_++);
         PGresult* res = PQprepare(conn_, name.c_str(), text->c_str(), static_cast<int>(sql.placeholder_count()), nullptr);
         ResultGuard g{res};
         if (PQresultStatus(res) != PGRES_COMMAND_OK) return error_of(res);
-        return &prepared_.emplace(sql.text(), std::move(name)).first->second;
+        return &prepared_.insert(sql.text(), Prepared{std::move(name), nullptr})->value;
     }
 
-    Result<PGresult*, DbError> run(Sql sql, std::span<const Param> params) {
-        auto name = statement_name(sql);
-        if (!name) return name.error();
+    Result<PGresult*, DbError> run(Sql sql, std::span<const Param> params, Prepared** prepared) {
+        auto statement = prepare(sql);
+        if (!statement) return statement.error();
+        *prepared = *statement;
         const std::size_t n = params.size();
-        values_.resize(n);
-        lengths_.resize(n);
-        formats_.resize(n);
-        scratch_.resize(n);
-        text_copies_.clear();
-        text_copies_.reserve(n);  // no reallocation: values_ points into these strings
+        if (values_.size() < n) {
+            values_.resize(n);
+            lengths_.resize(n);
+            formats_.resize(n);
+            scratch_.resize(n);
+        }
+        // libpq reads text parameters up to a NUL: they are copied, NUL-terminated, into one
+        // buffer kept by the connection, reserved up front so the pointers into it stay valid.
+        std::size_t text_bytes = 0;
+        for (const Param& p : params)
+            if (p.kind == Param::Kind::text) text_bytes += p.text.size() + 1;
+        text_buffer_.clear();
+        text_buffer_.reserve(text_bytes);
         for (std::size_t i = 0; i < n; ++i) {
             const Param& p = params[i];
             formats_[i] = 0;
@@ -190,11 +219,11 @@ private:
                     break;
                 }
                 case Param::Kind::text:
-                    // Text parameters must be NUL-terminated for libpq; copy the view.
                     if (p.text.find('\0') != std::string_view::npos)
                         return DbError(ErrorCode::invalid_value, "NUL character in text parameter");
-                    text_copies_.emplace_back(p.text);
-                    values_[i] = text_copies_.back().c_str();
+                    values_[i] = text_buffer_.data() + text_buffer_.size();
+                    text_buffer_.append(p.text);
+                    text_buffer_.push_back('\0');
                     break;
                 case Param::Kind::blob:
                     if (p.blob.size() > static_cast<std::size_t>(INT32_MAX)) return DbError(ErrorCode::too_large, "blob too large");
@@ -205,9 +234,9 @@ private:
                     break;
             }
         }
-        PGresult* res = PQexecPrepared(conn_, (*name)->c_str(), static_cast<int>(n), values_.data(), lengths_.data(),
-                                       formats_.data(), 0);
-        text_copies_.clear();
+        PGresult* res = PQexecPrepared(conn_, (*statement)->name.c_str(), static_cast<int>(n), values_.data(),
+                                       lengths_.data(), formats_.data(), 0);
+        if (text_buffer_.capacity() > kKeptTextBuffer) std::string().swap(text_buffer_);  // one big value: let it go
         const auto status = PQresultStatus(res);
         if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return res;
         auto err = error_of(res);
@@ -244,13 +273,14 @@ private:
     }
 
     PGconn* conn_;
-    std::unordered_map<std::string_view, std::string> prepared_;
-    std::unordered_map<std::string_view, ColumnNames> names_;
+    std::size_t statement_cache_size_;
+    StatementCache<Prepared> prepared_;
     std::size_t next_statement_ = 0;
+    // Reused by every call, so a call allocates nothing once they have grown.
     std::vector<const char*> values_;
     std::vector<int> lengths_, formats_;
     std::vector<std::array<char, 48>> scratch_;
-    std::vector<std::string> text_copies_;
+    std::string text_buffer_;
     bool last_rolled_back_ = false;
 };
 
@@ -265,7 +295,7 @@ Result<std::unique_ptr<Connection>, DbError> open_postgresql(const std::string& 
         PQfinish(conn);
         return err;
     }
-    auto c = std::make_unique<PgConnection>(conn);
+    auto c = std::make_unique<PgConnection>(conn, options);
     if (auto r = c->configure(options); !r) return r.error();
     return std::unique_ptr<Connection>(std::move(c));
 }

@@ -2,14 +2,14 @@
 //
 // Each connection: WAL (readers do not block the writer), foreign_keys=ON (off by default in
 // SQLite!), busy_timeout, synchronous=FULL unless Durability::normal, and a cache of prepared
-// statements keyed by the literal's text. A statement deadline is enforced with a progress
-// handler, since SQLite has no statement_timeout of its own.
+// statements keyed by the literal (engine.hpp, StatementCache). A statement deadline is enforced
+// with a progress handler, since SQLite has no statement_timeout of its own; it reads the coarse
+// clock, which is plenty for a limit of seconds and cheap enough to read on every statement.
 #include "engine.hpp"
 
 #include <sqlite3.h>
 
 #include <climits>
-#include <unordered_map>
 
 namespace bulwark::db::detail {
 namespace {
@@ -49,7 +49,7 @@ public:
         sqlite3_progress_handler(db_, 4000, &SqliteConnection::on_progress, this);
     }
     ~SqliteConnection() override {
-        for (auto& [text, cached] : cache_) sqlite3_finalize(cached.stmt);
+        cache_.clear(finalize);
         sqlite3_close_v2(db_);
     }
 
@@ -66,12 +66,12 @@ public:
         return out;
     }
 
-    Result<std::vector<Row>, DbError> query(Sql sql, std::span<const Param> params, std::size_t max_rows) override {
+    Result<void, DbError> query(Sql sql, std::span<const Param> params, std::size_t max_rows,
+                                std::vector<Row>& rows) override {
         auto stmt = prepare_and_bind(sql, params);
         if (!stmt) return stmt.error();
         sqlite3_stmt* s = (*stmt)->stmt;
         start_deadline();
-        std::vector<Row> rows;
         const int ncol = sqlite3_column_count(s);
         int rc;
         while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -89,14 +89,14 @@ public:
             return err;
         }
         finish(s);
-        return rows;
+        return {};
     }
 
     Result<void, DbError> script(std::string_view trusted_sql) override {
         std::string text(trusted_sql);  // sqlite3_exec needs NUL termination
         char* message = nullptr;
         // Trusted scripts (migrations) may rightly run longer than a request's statement.
-        deadline_ = std::chrono::steady_clock::time_point::max();
+        deadline_ = CoarseClock::time_point::max();
         const int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &message);
         sqlite3_free(message);
         if (rc != SQLITE_OK) return sqlite_error(db_, rc);
@@ -127,22 +127,20 @@ private:
 
     static int on_progress(void* self) {
         auto* c = static_cast<SqliteConnection*>(self);
-        return std::chrono::steady_clock::now() > c->deadline_ ? 1 : 0;
+        return CoarseClock::now() > c->deadline_ ? 1 : 0;
     }
-    void start_deadline() { deadline_ = std::chrono::steady_clock::now() + options_.statement_timeout; }
+    void start_deadline() { deadline_ = CoarseClock::now() + options_.statement_timeout; }
 
     void finish(sqlite3_stmt* s) {
         sqlite3_reset(s);
         sqlite3_clear_bindings(s);  // drop the SQLITE_STATIC views of the caller's arguments
     }
 
+    static void finalize(Cached& c) { sqlite3_finalize(c.stmt); }
+
     Result<Cached*, DbError> prepare(Sql sql) {
-        auto it = cache_.find(sql.text());
-        if (it != cache_.end()) return &it->second;
-        if (cache_.size() >= options_.statement_cache_size) {
-            for (auto& [text, cached] : cache_) sqlite3_finalize(cached.stmt);
-            cache_.clear();
-        }
+        if (auto* hit = cache_.find(sql.text(), finalize)) return &hit->value;
+        if (cache_.size() >= options_.statement_cache_size) cache_.clear(finalize);
         sqlite3_stmt* stmt = nullptr;
         const char* tail = nullptr;
         const auto text = sql.text();
@@ -165,8 +163,7 @@ private:
             const char* n = sqlite3_column_name(stmt, c);
             names->emplace_back(n ? n : "");
         }
-        auto [pos, inserted] = cache_.emplace(text, Cached{stmt, std::move(names)});
-        return &pos->second;
+        return &cache_.insert(text, Cached{stmt, std::move(names)})->value;
     }
 
     Result<Cached*, DbError> prepare_and_bind(Sql sql, std::span<const Param> params) {
@@ -219,8 +216,8 @@ private:
 
     sqlite3* db_;
     Options options_;
-    std::unordered_map<std::string_view, Cached> cache_;
-    std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
+    StatementCache<Cached> cache_;
+    CoarseClock::time_point deadline_ = CoarseClock::time_point::max();
 };
 
 }  // namespace
