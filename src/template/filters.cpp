@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 
 namespace bulwark::tmpl::detail {
 namespace {
@@ -33,11 +35,22 @@ std::string_view text_of(const Value& v, std::string& tmp) {
     return tmp;
 }
 
+// is_ascii: eight bytes per step. Text is mostly ASCII, where a byte is a code point and
+// the UTF-8 loops below can be skipped.
+bool is_ascii(std::string_view s) {
+    std::uint64_t acc = 0;
+    std::size_t i = 0;
+    for (; i + 8 <= s.size(); i += 8) {
+        std::uint64_t word;
+        std::memcpy(&word, s.data() + i, 8);
+        acc |= word;
+    }
+    for (; i < s.size(); ++i) acc |= static_cast<unsigned char>(s[i]);
+    return (acc & 0x8080808080808080ULL) == 0;
+}
+
 std::size_t utf8_length(std::string_view s) {
-    // ASCII fast path: the OR of the bytes vectorizes; counting lead bytes does so badly.
-    unsigned acc = 0;
-    for (char ch : s) acc |= static_cast<unsigned char>(ch);
-    if (acc < 0x80) return s.size();
+    if (is_ascii(s)) return s.size();
     std::size_t n = 0;
     for (char ch : s) n += (static_cast<unsigned char>(ch) & 0xC0) != 0x80;
     return n;
@@ -46,12 +59,10 @@ std::size_t utf8_length(std::string_view s) {
 // utf8_prefix returns the byte length of the first `chars` code points (and any stray
 // continuation bytes right after them).
 std::size_t utf8_prefix(std::string_view s, std::size_t chars) {
-    // ASCII fast path: when the first `chars` bytes are all ASCII, each is a code point, so
-    // the loop below would reach i == seen == n; the OR of the bytes vectorizes.
+    // When the first `chars` bytes are ASCII, each is a code point: the loop below would
+    // reach i == seen == chars.
     std::size_t n = chars < s.size() ? chars : s.size();
-    unsigned acc = 0;
-    for (std::size_t k = 0; k < n; ++k) acc |= static_cast<unsigned char>(s[k]);
-    std::size_t i = acc < 0x80 ? n : 0;
+    std::size_t i = is_ascii(s.substr(0, n)) ? n : 0;
     std::size_t seen = i;
     for (; i < s.size(); ++i) {
         if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80) {

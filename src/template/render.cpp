@@ -73,8 +73,11 @@ private:
     bool fail(const Expr& e, std::string msg) { return fail(e.line, e.column, ErrorCode::render, std::move(msg)); }
 
     Binding* find_binding(std::string_view name) {
-        for (std::size_t i = scope_.size(); i > base_; --i) {
-            if (same_name(scope_[i - 1].name, name)) return &scope_[i - 1];
+        // Iterators, not indexes: a deque index is a division and two loads.
+        const auto first = scope_.begin() + static_cast<std::ptrdiff_t>(base_);
+        for (auto it = scope_.end(); it != first;) {
+            --it;
+            if (same_name(it->name, name)) return &*it;
         }
         return nullptr;
     }
@@ -258,14 +261,22 @@ private:
                 if (!eval(*e.args[0], subject)) return false;
                 // No built-in filter reads past its third argument: fixed buffers save a heap
                 // allocation per filtered output. Extra arguments are still evaluated.
-                std::array<Ref, kMaxFilterArgs> refs;
-                std::array<const Value*, kMaxFilterArgs> args{};
+                // Literal and path arguments are read in place; only computed ones need a
+                // Ref, kept in a vector made on first use (an array of Refs on the stack was
+                // zero-filled on every call, which showed in the profile).
+                std::array<const Value*, kMaxFilterArgs> args;
+                std::vector<Ref> computed;
                 std::size_t count = 0;
                 for (std::size_t i = 1; i < e.args.size(); ++i) {
-                    Ref extra;
-                    Ref& a = count < refs.size() ? refs[count] : extra;
-                    if (!eval(*e.args[i], a)) return false;
-                    if (count < args.size()) args[count++] = &a.get();
+                    const Value* v = nullptr;
+                    if (!path(*e.args[i], v)) {
+                        if (computed.empty()) computed.reserve(kMaxFilterArgs);  // no reallocation below
+                        Ref extra;
+                        Ref& a = count < kMaxFilterArgs ? computed.emplace_back() : extra;
+                        if (!eval(*e.args[i], a)) return false;
+                        v = &a.get();
+                    }
+                    if (count < args.size()) args[count++] = v ? v : &kUndefined;
                 }
                 std::string msg;
                 if (!apply_filter(e.filter, subject.get(), std::span<const Value* const>(args.data(), count),

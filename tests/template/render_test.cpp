@@ -71,6 +71,8 @@ const RenderCase kRenderCases[] = {
     {"filter_truncate_all_multibyte", "{{ '\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9'|truncate(3, true, '') }}", "{}", "\u00e9\u00e9\u00e9"},
     {"filter_truncate_custom_end", "{{ 'hello wonderful world of templates'|truncate(10, false, '~') }}", "{}", "hello~"},
     {"filter_truncate_from_context", "{{ s|truncate(5) }}", R"({"s":"abcdefghijklmnop"})", "ab..."},
+    {"filter_computed_arguments", "{{ 'abc'|replace('b' ~ '', x ~ 'Y') }} {{ 'hello wonderful world'|truncate(5 + 5, false, '!' ~ '?', nope.x) }}",
+     R"({"x":"<X>"})", "a&lt;X&gt;Yc hello!?"},
     {"filter_aliases", "{{ xs|count }}{{ nope|d(5) }}{{ '<'|e }}", R"({"xs":[1,2]})", "25&lt;"},
     {"tests_by_name", "{{ 3 is odd }}{{ 4 is even }}{{ 3 is even }}{{ 1.5 is number }}{{ 's' is string }}{{ none is none }}{{ m is mapping }}{{ xs is iterable }}{{ 2 is undefined }}",
      R"({"xs":[1],"m":{}})", "truetruefalsetruetruetruetruetruefalse"},
