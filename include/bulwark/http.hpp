@@ -8,8 +8,9 @@
 //
 // Security model: nothing from the client is trusted. The client address and scheme come
 // from the socket unless the peer is a configured trusted proxy; bodies are bounded per
-// route before they are read; a handler's exception becomes a generic 500 with a request
-// id and never reaches the client; no header names the server's software.
+// route before they are read (or, on `.stream_body()` routes, while they stream); a handler's
+// exception becomes a generic 500 with a request id and never reaches the client; no header
+// names the server's software.
 //
 //     bulwark::App app;
 //     app.get("/hello/<name>", [](bulwark::Request& req) {
@@ -19,6 +20,7 @@
 #pragma once
 
 #include <bulwark/config.hpp>
+#include <bulwark/result.hpp>
 
 #include <chrono>
 #include <cstddef>
@@ -80,6 +82,36 @@ struct Cookie {
     std::string serialize() const;
 };
 
+// BodyError: why a streamed body could not be read whole (see BodyStream).
+enum class BodyError {
+    too_large,  // 413: the body passed the route's body_limit (a chunked body, mid-stream)
+    malformed,  // 400: bad chunked framing
+    aborted,    // 400: the client closed the connection mid-body, or the server is stopping
+    timeout,    // 408: the whole body did not arrive within ServerOptions::body_timeout
+};
+// body_error_status maps a BodyError to its HTTP status; body_error_name is safe to log.
+int body_error_status(BodyError e) noexcept;
+std::string_view body_error_name(BodyError e) noexcept;
+
+// kStreamHeadBytes: how much of a streamed body the server reads before the pipeline runs, so
+// that stages looking for a form token (CSRF) see the text fields sent before the files.
+inline constexpr std::size_t kStreamHeadBytes = 8 * 1024;
+// kStreamPieceBytes: the size of one piece of a streamed body; the server reads at most two
+// pieces ahead of the handler, so a streamed request holds about 512 KiB whatever its size.
+inline constexpr std::size_t kStreamPieceBytes = 256 * 1024;
+
+// BodyStream: a request body read in pieces as it arrives (Request::body_stream).
+// Thread safety: one reader, the handler's thread. Lifetime: the request's.
+class BodyStream {
+public:
+    virtual ~BodyStream() = default;
+    // next returns the next piece of the body, valid until the following call; an empty piece
+    // means the body ended. It blocks (on a worker thread) until bytes arrive. An error is
+    // final: stop and answer; the server then answers body_error_status(e) for any 2xx/3xx
+    // the handler returns and closes the connection.
+    virtual Result<std::string_view, BodyError> next() = 0;
+};
+
 // Request: what the handler sees. Built by the server (or the test client) from a parsed,
 // size-checked HTTP message.
 class Request {
@@ -101,7 +133,14 @@ public:
     }
     // cookie returns a request cookie by name (the first, if the client sent several).
     std::optional<std::string_view> cookie(std::string_view name) const;
+    // body is the whole body, except on a `.stream_body()` route served by the server, where
+    // it holds only the body's first kStreamHeadBytes (what the pipeline's stages may inspect).
     const std::string& body() const noexcept { return body_; }
+    // body_stream reads the whole body in pieces: from the socket as the handler asks on a
+    // `.stream_body()` route, else body() as one piece. Call it from the handler only.
+    BodyStream& body_stream();
+    // set_body_stream is for the server: the streamed body behind body().
+    void set_body_stream(std::shared_ptr<BodyStream> stream) { body_stream_ = std::move(stream); }
 
     // param returns a path parameter of the matched route ("" when absent).
     std::string_view param(std::string_view name) const noexcept;
@@ -164,6 +203,7 @@ private:
     std::string query_;
     Headers headers_;
     std::string body_;
+    std::shared_ptr<BodyStream> body_stream_;
     std::vector<std::pair<std::string, std::string>> params_;
     std::string client_address_;
     bool https_ = false;
@@ -245,6 +285,7 @@ using Middleware = std::function<Response(Request&, const Next&)>;
 struct RouteOptions {
     std::size_t body_limit = 1024 * 1024;  // bytes; 413 before reading past it
     bool run_inline = false;                // handler never blocks: run it on the I/O thread
+    bool stream_body = false;               // the handler reads the body with body_stream()
     bool csrf_exempt = false;               // the route does not read the session cookie
     bool no_rate_limit = false;             // exempt from the default limits
     std::vector<std::string> rate_limits;   // Flask-Limiter strings, "5 per minute"
@@ -259,6 +300,12 @@ public:
     // inline_handler promises the handler never blocks, so it may run on the I/O thread.
     Route& inline_handler() { options_->run_inline = true; return *this; }
     Route& body_limit(std::size_t bytes) { options_->body_limit = bytes; return *this; }
+    // stream_body: the handler reads the body with req.body_stream() while it arrives, so a
+    // large body_limit (uploads) never means a large buffer. The limit is enforced while
+    // streaming (BodyError::too_large, 413). The pipeline runs before the body is read, with
+    // only the body's first kStreamHeadBytes in body(): a form's `csrf_token` field must come
+    // before its files (or be sent as X-CSRF-Token). Always runs on a worker thread.
+    Route& stream_body() { options_->stream_body = true; return *this; }
     Route& csrf_exempt() { options_->csrf_exempt = true; return *this; }
     Route& no_rate_limit() { options_->no_rate_limit = true; return *this; }
     Route& rate_limit(std::string limit) { options_->rate_limits.push_back(std::move(limit)); return *this; }
@@ -288,6 +335,9 @@ struct ServerOptions {
     std::chrono::milliseconds shutdown_deadline{10'000};
     std::size_t max_connections = 10'000;
     std::size_t max_pipelined = 16;  // requests read ahead on one connection
+    // max_streaming_bodies: handlers waiting on a streamed body at once (each holds a worker);
+    // 0: half the worker threads, at least 1. Beyond it: 503 with Retry-After.
+    std::size_t max_streaming_bodies = 0;
     std::string tls_certificate;     // PEM paths; both set means HTTPS
     std::string tls_private_key;
     config::TrustedProxies trusted_proxies;    // peers whose forwarded headers are believed

@@ -6,13 +6,20 @@
 // obsolete line folding or a bad Transfer-Encoding), the header deadline, the route's body limit
 // (413 from Content-Length before reading, or as soon as a chunked body passes it), the
 // connection count and the worker queue (503 with Retry-After).
+//
+// A `.stream_body()` route reads its body differently: the server reads the body's head
+// (kStreamHeadBytes) so the pipeline can see the form fields before the files, runs the handler
+// on a worker at once, and then reads the rest piece by piece as the handler asks for it
+// (StreamChannel), with the route's limit enforced by the parser while streaming.
 #include "server.hpp"
 
 #include <bulwark/crypto.hpp>
 
+#include "body_stream.hpp"
 #include "tls.hpp"
 
 #include <csignal>
+#include <limits>
 #include <cstdio>
 #include <list>
 
@@ -49,6 +56,8 @@ struct ServerState {
     WorkerPool pool;
     TrustedPeers trusted;
     std::atomic<std::size_t> connections{0};
+    std::atomic<std::size_t> streaming{0};  // handlers of streamed bodies running or queued
+    std::size_t max_streaming = 1;
     std::atomic<bool> stopping{false};
     std::mutex sessions_mutex;
     std::list<std::weak_ptr<SessionBase>> sessions;
@@ -71,7 +80,10 @@ public:
         : stream_(std::move(stream)), state_(state), peer_(std::move(peer)), https_(https) {
         ++state_.connections;
     }
-    ~Session() override { --state_.connections; }
+    ~Session() override {
+        release_streaming_slot();
+        --state_.connections;
+    }
 
     void start() {
         if constexpr (std::is_same_v<Stream, beast::ssl_stream<beast::tcp_stream>>) {
@@ -144,6 +156,9 @@ private:
         header_parser_.emplace();
         header_parser_->header_limit(static_cast<std::uint32_t>(state_.options.header_limit + 4));
         header_parser_->eager(false);
+        // The route's limit is checked below (413); Beast's default (1 MiB) would refuse a
+        // larger Content-Length while parsing the header, as a 400, whatever the route allows.
+        header_parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
         beast::error_code ec;
         const auto data = buffer_.data();
         const std::size_t used = header_parser_->put(asio::buffer(data.data(), header_bytes), ec);
@@ -173,6 +188,15 @@ private:
         if (auto length = header_parser_->content_length(); length && *length > limit)
             return reject_and_close(413);
         if (header_parser_->is_done()) return dispatch();
+        streaming_ = route != nullptr && route->stream_body;
+        // Each streamed body holds a worker while it arrives: cap them so that slow uploads
+        // cannot take every worker.
+        if (streaming_ && !take_streaming_slot()) {
+            keep_alive_ = false;
+            Response busy = state_.app.reject(*request_, 503);
+            busy.headers().set("Retry-After", "1");
+            return write(std::move(busy));
+        }
 
         if (auto expect = message.find(bhttp::field::expect);
             expect != message.end() && iequals(trim(expect->value()), "100-continue")) {
@@ -189,6 +213,7 @@ private:
     }
 
     void read_body(std::size_t limit) {
+        if (streaming_) return read_head(limit);
         body_parser_.emplace(std::move(*header_parser_));
         header_parser_.reset();
         body_parser_->body_limit(limit);
@@ -204,6 +229,124 @@ private:
                               self->body_parser_.reset();
                               self->dispatch();
                           });
+    }
+
+    // read_head reads the first kStreamHeadBytes of a streamed body (or all of a shorter one),
+    // then hands the request to a worker with a StreamChannel for the rest.
+    void read_head(std::size_t limit) {
+        stream_parser_.emplace(std::move(*header_parser_));
+        header_parser_.reset();
+        stream_parser_->body_limit(limit);
+        stream_parser_->eager(true);
+        beast::get_lowest_layer(stream_).expires_after(state_.options.body_timeout);
+        const auto deadline = Clock::now() + state_.options.body_timeout + std::chrono::seconds(1);
+        auto head = std::make_shared<std::string>(kStreamHeadBytes, '\0');
+        auto& body = stream_parser_->get().body();
+        body.data = head->data();
+        body.size = head->size();
+        bhttp::async_read(stream_, buffer_, *stream_parser_,
+                          [self = this->shared_from_this(), head, deadline](beast::error_code ec, std::size_t) {
+                              if (ec == bhttp::error::need_buffer) ec = {};
+                              if (ec) {
+                                  self->release_streaming_slot();
+                                  if (ec == bhttp::error::body_limit) return self->reject_and_close(413);
+                                  if (to_body_error(ec) == BodyError::malformed) return self->reject_and_close(400);
+                                  return self->close_now();
+                              }
+                              head->resize(kStreamHeadBytes - self->stream_parser_->get().body().size);
+                              self->request_->set_body(*head);
+                              self->channel_ = std::make_shared<StreamChannel>(std::move(*head), deadline);
+                              if (self->stream_parser_->is_done()) self->channel_->finish();
+                              self->channel_->set_wake([weak = self->weak_from_this(),
+                                                        executor = self->stream_.get_executor()] {
+                                  asio::post(executor, [weak] {
+                                      if (auto s = weak.lock()) s->pump_body();
+                                  });
+                              });
+                              self->request_->set_body_stream(self->channel_);
+                              self->dispatch_streaming();
+                          });
+    }
+
+    static BodyError to_body_error(const beast::error_code& ec) {
+        if (ec == bhttp::error::body_limit) return BodyError::too_large;
+        if (ec == beast::error::timeout) return BodyError::timeout;
+        if (ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message ||
+            ec == asio::error::eof || ec == asio::error::operation_aborted ||
+            ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
+            ec == asio::ssl::error::stream_truncated)
+            return BodyError::aborted;
+        return BodyError::malformed;
+    }
+
+    // pump_body reads the next piece into a free slot of the channel; with none free it stops
+    // until the handler frees one (the channel's wake posts pump_body again).
+    void pump_body() {
+        if (reading_ || !channel_ || !stream_parser_) return;
+        if (stream_parser_->is_done()) return channel_->finish();
+        const auto index = channel_->acquire();
+        if (!index) return;
+        reading_ = true;
+        auto& body = stream_parser_->get().body();
+        body.data = channel_->piece_data(*index);
+        body.size = kStreamPieceBytes;
+        bhttp::async_read(stream_, buffer_, *stream_parser_,
+                          [self = this->shared_from_this(), index = *index](beast::error_code ec, std::size_t) {
+                              self->reading_ = false;
+                              if (std::exchange(self->drain_pending_, false)) return self->drain_then_close();
+                              if (ec == bhttp::error::need_buffer) ec = {};
+                              const std::size_t left = self->stream_parser_->get().body().size;
+                              self->channel_->push(index, kStreamPieceBytes - left);
+                              if (ec) return self->channel_->fail(to_body_error(ec));
+                              self->pump_body();
+                          });
+    }
+
+    void dispatch_streaming() {
+        auto self = this->shared_from_this();
+        auto request = request_;
+        const bool queued = state_.pool.try_submit([self, request] {
+            auto response = std::make_shared<Response>(self->state_.app.handle(*request));
+            asio::post(self->stream_.get_executor(),
+                       [self, response] { self->finish_streaming(std::move(*response)); });
+        });
+        if (queued) return pump_body();  // read ahead while the pipeline runs
+        {
+            release_streaming_slot();
+            keep_alive_ = false;
+            Response busy = state_.app.reject(*request_, 503);
+            busy.headers().set("Retry-After", "1");
+            write(std::move(busy));
+        }
+    }
+
+    // finish_streaming answers for a streamed body. A body that failed wins over a handler
+    // that answered success anyway; a body left unread ends the connection (its bytes would
+    // otherwise be taken for the next request).
+    void finish_streaming(Response&& response) {
+        release_streaming_slot();
+        if (auto error = channel_->error(); error && response.status() < 400) {
+            request_->set_route(nullptr);  // a refusal, as if before routing: no second rate-limit hit
+            response = state_.app.reject(*request_, body_error_status(*error));
+        }
+        if (!channel_->complete()) {
+            keep_alive_ = false;
+            linger_ = true;
+        }
+        write(std::move(response));
+    }
+
+    bool take_streaming_slot() {
+        if (state_.streaming.fetch_add(1) >= state_.max_streaming) {
+            --state_.streaming;
+            return false;
+        }
+        holds_slot_ = true;
+        return true;
+    }
+
+    void release_streaming_slot() {
+        if (std::exchange(holds_slot_, false)) --state_.streaming;
     }
 
     void dispatch() {
@@ -283,6 +426,7 @@ private:
                                self->log(status, bytes);
                                if (ec || !keep) return self->close_gracefully();
                                self->request_.reset();
+                               self->end_streaming();
                                self->read_request();
                            });
     }
@@ -303,11 +447,41 @@ private:
         } else {
             beast::error_code ec;
             stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+            if (std::exchange(linger_, false) && !ec) {
+                // A read of the body may still be in flight: drain once it completes.
+                if (reading_) {
+                    drain_pending_ = true;
+                    return;
+                }
+                return drain_then_close();
+            }
             close_now();
         }
     }
 
+    // drain_then_close reads and drops what the client still sends of a refused body, for a
+    // bounded time and amount, so that closing does not reset the connection before the client
+    // has read the answer (RFC 9112 §9.6).
+    void drain_then_close() {
+        if (drained_ >= kDrainLimit) return close_now();
+        if (!scratch_) scratch_ = std::make_unique<char[]>(kDrainPiece);
+        if (drained_ == 0) beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(2));
+        stream_.async_read_some(asio::buffer(scratch_.get(), kDrainPiece),
+                                [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
+                                    if (ec) return self->close_now();
+                                    self->drained_ += n;
+                                    self->drain_then_close();
+                                });
+    }
+
+    void end_streaming() {
+        streaming_ = false;
+        channel_.reset();
+        stream_parser_.reset();
+    }
+
     void close_now() {
+        if (channel_) channel_->fail(BodyError::aborted);
         beast::error_code ec;
         beast::get_lowest_layer(stream_).socket().close(ec);
     }
@@ -325,6 +499,18 @@ private:
     std::optional<bhttp::request_parser<bhttp::empty_body>> header_parser_;
     std::optional<bhttp::request_parser<bhttp::string_body>> body_parser_;
     std::shared_ptr<Request> request_;
+    // A streamed body (stream_body routes).
+    static constexpr std::size_t kDrainPiece = 64 * 1024;
+    static constexpr std::size_t kDrainLimit = 64 * 1024 * 1024;
+    bool streaming_ = false;
+    bool holds_slot_ = false;
+    bool reading_ = false;
+    bool linger_ = false;
+    bool drain_pending_ = false;
+    std::size_t drained_ = 0;
+    std::unique_ptr<char[]> scratch_;
+    std::optional<bhttp::request_parser<bhttp::buffer_body>> stream_parser_;
+    std::shared_ptr<StreamChannel> channel_;
 };
 
 }  // namespace
@@ -335,6 +521,8 @@ Server::Server(const App& app, const ServerOptions& options) : options_(options)
     const unsigned workers = options.worker_threads ? options.worker_threads : std::max(4u, 4 * cores);
     state_ = std::make_unique<ServerState>(app, options, workers);
     state_->trusted = TrustedPeers(options.trusted_proxies, options.proxy_headers);
+    state_->max_streaming = options.max_streaming_bodies ? options.max_streaming_bodies
+                                                         : std::max(1u, workers / 2);
     for (unsigned i = 0; i < io_threads; ++i) {
         contexts_.push_back(std::make_unique<asio::io_context>(1));
         guards_.emplace_back(contexts_.back()->get_executor());
