@@ -1,5 +1,9 @@
 // POST /upload and GET /uploads/<id>: files are checked by extension AND content, stored under
 // random names outside every served folder, and served back only to their owner, as attachments.
+// The body streams (`.stream_body()`): pieces go from the socket through the multipart decoder
+// straight into a temporary file, so no upload is ever held whole in memory, and passing
+// MAX_CONTENT_LENGTH stops it at once (413, temporary file deleted). The pipeline checked the
+// CSRF token before the handler runs: the form's csrf_token field comes before the file.
 #include "app_state.hpp"
 
 #include <bulwark/upload.hpp>
@@ -18,10 +22,27 @@ using bulwark::Response;
 
 Response upload_file(State& state, Request& req) {
     if (req.identity().empty()) return json_message("error", "Login required", 401);
+    auto boundary = up::boundary_from_content_type(req.header("Content-Type").value_or(""));
+    if (!boundary) return json_message("error", up::error_message(boundary.error()), up::http_status(boundary.error()));
     up::UploadConfig config;
     config.folder = state.upload_dir;
     config.multipart.max_body = state.max_content_length;
-    auto received = up::receive(req.header("Content-Type").value_or(""), req.body(), config);
+    up::UploadSink sink(*boundary, config);  // its temporary files go when it does, on every early return
+    auto& body = req.body_stream();
+    for (;;) {
+        auto piece = body.next();
+        if (!piece) {
+            // finish() on a cut body fails and closes the open temporary file (UploadSink has
+            // no destructor that would); the file itself goes with the sink.
+            static_cast<void>(sink.finish());
+            const int status = bulwark::body_error_status(piece.error());
+            return json_message("error", bulwark::reason_phrase(status), status);
+        }
+        if (piece->empty()) break;
+        if (auto fed = sink.feed(*piece); !fed)
+            return json_message("error", up::error_message(fed.error()), up::http_status(fed.error()));
+    }
+    auto received = sink.finish();
     if (!received) return json_message("error", up::error_message(received.error()), up::http_status(received.error()));
     up::ReceivedFile* file = received->file("file");
     if (file == nullptr) return json_message("error", "No file part", 400);
@@ -77,6 +98,7 @@ void add_uploads(bulwark::App& app, const std::shared_ptr<State>& state) {
     auto s = state;
     app.post("/upload", [s](Request& req) { return upload_file(*s, req); })
         .body_limit(s->max_content_length)
+        .stream_body()
         .name("upload");
     app.get("/uploads/<id>", [s](Request& req) { return download(*s, req); }).name("download");
 }
