@@ -15,6 +15,6 @@ while [ "$i" -le "$runs" ]; do
 b=json.load(sys.stdin)["benchmarks"][0]
 print(b["renders/s"] if "renders/s" in b else b["bytes_per_second"] / 1e6)')
     py=$(/usr/bin/python3 "$here/jinja_bench.py" "$what" | sed -n 's/.*: \([0-9.]*\) .*/\1/p')
-    /usr/bin/python3 -c "import sys; c, p = float(sys.argv[1]), float(sys.argv[2]); print('run %s: bulwark %.0f, baseline %.1f, ratio %.1fx' % (sys.argv[3], c, p, c / p))" "$cxx" "$py" "$i"
+    /usr/bin/python3 -c "import sys; c, p = float(sys.argv[1]), float(sys.argv[2]); print('run %s: bulwark %.1f, baseline %.2f, ratio %.1fx' % (sys.argv[3], c, p, c / p))" "$cxx" "$py" "$i"
     i=$((i + 1))
 done
