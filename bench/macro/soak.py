@@ -278,6 +278,14 @@ def main():
                   f"median {statistics.median(early) / 1024:.1f} MiB after the warm-up, "
                   f"{statistics.median(late) / 1024:.1f} MiB over the last fifth ({growth:+.1%}), "
                   f"peak {peak / 1024:.1f} MiB, {rss_end / 1024 if rss_end else 0:.1f} MiB idle at the end")
+            # Not a check: a step taken during the slow-loris phase (buffers the allocator keeps)
+            # looks different from a steady climb; this shows which one the figures above are.
+            before_loris = [k for t, k in rss if k and lo - 10 <= t < lo]
+            after_loris = [k for t, k in rss if k and hi <= t < 0.8 * args.seconds]
+            if before_loris and after_loris:
+                print(f"soak: RSS median {statistics.median(before_loris) / 1024:.1f} MiB just before the slow-loris "
+                      f"phase, {statistics.median(after_loris) / 1024:.1f} MiB just after it, "
+                      f"{statistics.median(late) / 1024:.1f} MiB over the last fifth", flush=True)
         if fds_after_warmup is not None and fds_end is not None:
             check("no fd leak", fds_end <= fds_after_warmup + 2,
                   f"{fds_after_warmup} fds after warm-up, {fds_end} after the load")
