@@ -34,28 +34,44 @@ Response api_login(State& state, Request& req) {
         if (auto* u = o.if_contains("username"); u && u->is_string()) username = u->get_string();
         if (auto* p = o.if_contains("password"); p && p->is_string()) password = p->get_string();
     }
-    // Unknown user and wrong password cost the same and answer the same.
-    bool ok = false;
-    auto stored = state.db.one<std::string>("SELECT password_hash FROM users WHERE username = ?", username);
-    if (!stored) throw std::runtime_error("user lookup: " + stored.error().diagnostic_for_log());
-    if (*stored && !username.empty()) {
-        auto v = state.hashes->verify(password, **stored);
-        if (!v && v.error() == bulwark::password::Error::busy) return busy();
-        ok = v.ok();
-    } else if (auto d = state.hashes->verify_dummy(password); !d) {
-        return busy();
+    // Unknown user and wrong password cost the same and answer the same; so do a locked
+    // account and an unknown one.
+    const auto check = check_login(state, req, username, password);
+    if (check.outcome == LoginOutcome::busy) {
+        auto r = busy();
+        set_retry_after(r, check.retry_after);
+        return r;
     }
-    if (!ok) {
-        if (state.services.audit)
-            state.services.audit->log(bulwark::audit::Event::authn_login_fail,
-                                      {req.request_id(), req.client_address(), {}});
-        return json_message("msg", "Bad credentials", 401);
+    if (check.outcome == LoginOutcome::throttled) {
+        auto r = json_message("msg", "Too many login attempts", 429);
+        set_retry_after(r, check.retry_after);
+        return r;
     }
+    if (check.outcome == LoginOutcome::bad_credentials) return json_message("msg", "Bad credentials", 401);
     auto pair = state.tokens->issue_pair(username);
     if (!pair) throw std::runtime_error("token issue failed");
     if (state.services.audit)
         state.services.audit->log(bulwark::audit::Event::authn_token_created,
                                   {req.request_id(), req.client_address(), username});
+    boost::json::object out{{"access_token", pair->access_token}, {"refresh_token", pair->refresh_token}};
+    return Response::json(boost::json::serialize(out));
+}
+
+// api_refresh rotates: the refresh token presented is used up and a new pair of the same
+// family comes back. A refresh token presented a second time means two parties hold it, so
+// the whole family is revoked (OAuth 2.0 Security BCP, refresh token rotation) and both get 401.
+Response api_refresh(State& state, Request& req) {
+    auto header = req.header("Authorization");
+    if (!header) return unauthorized(jwt::JwtError::missing);
+    auto token = jwt::bearer_from_authorization_header(*header);
+    if (!token) return unauthorized(jwt::JwtError::malformed);
+    auto pair = state.tokens->refresh(*token);
+    if (!pair) {
+        if (pair.error() == jwt::JwtError::refresh_reused && state.services.audit)
+            state.services.audit->log(bulwark::audit::Event::authn_token_reuse,
+                                      {req.request_id(), req.client_address(), {}});
+        return unauthorized(pair.error());
+    }
     boost::json::object out{{"access_token", pair->access_token}, {"refresh_token", pair->refresh_token}};
     return Response::json(boost::json::serialize(out));
 }
@@ -87,14 +103,7 @@ void add_api(bulwark::App& app, const std::shared_ptr<State>& state) {
         boost::json::object out{{"logged_in_as", claims->subject}};
         return Response::json(boost::json::serialize(out));
     }).name("api-protected");
-    app.post("/api/refresh", [s](Request& req) {
-        auto claims = bearer(*s, req, jwt::TokenType::refresh);
-        if (!claims) return unauthorized(claims.error());
-        auto access = s->tokens->issue_access(claims->subject, jwt::Freshness::not_fresh);
-        if (!access) throw std::runtime_error("token issue failed");
-        boost::json::object out{{"access_token", *access}};
-        return Response::json(boost::json::serialize(out));
-    }).csrf_exempt().tag("auth", "bearer refresh token").name("api-refresh");
+    app.post("/api/refresh", [s](Request& req) { return api_refresh(*s, req); }).csrf_exempt().tag("auth", "bearer refresh token").name("api-refresh");
     app.post("/api/logout", [s](Request& req) {
         auto claims = bearer(*s, req, jwt::TokenType::access);
         if (!claims) return unauthorized(claims.error());

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <bulwark/apikey.hpp>
+#include <bulwark/auth.hpp>
 #include <bulwark/config.hpp>
 #include <bulwark/db.hpp>
 #include <bulwark/http.hpp>
@@ -12,6 +13,7 @@
 #include <bulwark/ratelimit.hpp>
 #include <bulwark/template.hpp>
 
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -36,6 +38,9 @@ struct State {
     std::filesystem::path upload_dir;     // <instance>/uploads, 0700, never served directly
     std::size_t max_content_length = 0;   // MAX_CONTENT_LENGTH
     std::string login_rate_limit;  // "5 per minute" (BULWARK_LOGIN_RATE_LIMIT)
+    // Both logins: attempts per address and failures per account, counted in the store.
+    std::unique_ptr<bulwark::ratelimit::Limiter> login_limiter;
+    std::unique_ptr<bulwark::auth::LoginThrottle> login_throttle;
 };
 
 // The folder holding templates/, static/ and migrations/ (BULWARK_REFERENCE_DIR overrides the
@@ -49,6 +54,17 @@ bulwark::Response json_message(std::string_view key, std::string_view message, i
 // a 500 (the detail goes to the server log through the exception).
 bulwark::Response render(State& state, bulwark::Request& req, std::string_view name,
                          bulwark::tmpl::Map context, int status = 200);
+
+// check_login (login.cpp): throttle, password (dummy for an unknown user), rehash of an out
+// of date stored hash, audit events. The caller turns the outcome into its own response.
+enum class LoginOutcome { ok, bad_credentials, throttled, busy };
+struct LoginCheck {
+    LoginOutcome outcome;
+    std::chrono::seconds retry_after{0};  // throttled or busy: for Retry-After
+};
+LoginCheck check_login(State& state, const bulwark::Request& req, std::string_view username,
+                       std::string_view password);
+void set_retry_after(bulwark::Response& r, std::chrono::seconds after);
 
 // busy answers 503 with Retry-After when the password pool is full.
 bulwark::Response busy();

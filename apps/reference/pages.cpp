@@ -130,36 +130,26 @@ Response register_user(State& state, Request& req) {
     return Response::redirect("/login");
 }
 
-// check_password verifies against the stored hash, or burns the same time on a dummy when
-// the user is unknown, so the answer (and its timing) says nothing about which was wrong.
-bulwark::Result<bool, bulwark::password::Error> check_password(State& state, std::string_view username,
-                                                               std::string_view password) {
-    auto stored = state.db.one<std::string>("SELECT password_hash FROM users WHERE username = ?", username);
-    if (!stored) throw std::runtime_error("user lookup: " + stored.error().diagnostic_for_log());
-    if (!*stored) {
-        auto dummy = state.hashes->verify_dummy(password);
-        if (!dummy) return dummy.error();
-        return false;
-    }
-    auto ok = state.hashes->verify(password, **stored);
-    if (ok) return true;
-    if (ok.error() == bulwark::password::Error::busy) return ok.error();
-    return false;
-}
-
 Response login(State& state, Request& req) {
     auto f = form_of(req);
     const auto username = f ? field(*f, "username") : std::string();
     const auto password = f ? field(*f, "password") : std::string();
     const auto next = local_path(f ? field(*f, "next") : std::string());
-    auto ok = check_password(state, username, password);
-    if (!ok) return busy();
-    if (!*ok) {
-        if (state.services.audit)
-            state.services.audit->log(bulwark::audit::Event::authn_login_fail,
-                                      {req.request_id(), req.client_address(), {}});
-        return render(state, req, "login.html", {{"error", "Invalid credentials"}, {"next", next}}, 401);
+    const auto check = check_login(state, req, username, password);
+    if (check.outcome == LoginOutcome::busy) {
+        auto r = busy();
+        set_retry_after(r, check.retry_after);
+        return r;
     }
+    if (check.outcome == LoginOutcome::throttled) {
+        // The same page for a locked account, known or not, and for a busy address.
+        auto r = render(state, req, "login.html",
+                        {{"error", "Too many login attempts. Try again later."}, {"next", next}}, 429);
+        set_retry_after(r, check.retry_after);
+        return r;
+    }
+    if (check.outcome == LoginOutcome::bad_credentials)
+        return render(state, req, "login.html", {{"error", "Invalid credentials"}, {"next", next}}, 401);
     auto& session = bp::session(req);
     session.bind_user(username);  // a new id: the pre-login one can no longer be fixed on us
     session.rotate();

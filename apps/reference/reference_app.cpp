@@ -74,6 +74,9 @@ void build(bulwark::App& app, const bulwark::Config& config) {
     auto state = std::make_shared<detail::State>(open_database(config));
     state->production = config.is_production();
     state->services = bulwark::pipeline::make_services(config);
+    // Violations of the policy come back to POST /csp-report and go into the security log
+    // (report-uri: Chromium sends those at once; report-to would need Reporting-Endpoints).
+    if (state->services.headers.csp) state->services.headers.csp->report_uri(detail::kCspReportPath);
     bulwark::pipeline::install_defaults(app, config, state->services);
 
     const auto keys = config.key_ring();
@@ -83,9 +86,14 @@ void build(bulwark::App& app, const bulwark::Config& config) {
     state->tokens = std::make_unique<bulwark::jwt::Manager>(std::move(jwt_keys), bulwark::jwt::Config{},
                                                             state->services.store);
     // Hashing is slow on purpose; a small pool with a queue bound turns a login flood into
-    // 503s instead of starving every other request.
+    // 503s instead of starving every other request. A login waiting for the pool holds a
+    // worker thread (ServerOptions' default: 4 per core, at least 4), so hashing plus its
+    // queue may take at most half of them: with a queue of 64, 32 flooding clients held all 8
+    // workers of a 2-core machine and GET / waited seconds behind them (bench/macro/login_flood.py).
     const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-    state->hashes = std::make_unique<bulwark::password::HashPool>(cores, 64);
+    const unsigned workers = std::max(4u, 4 * cores);
+    const unsigned queue = std::max(1u, workers / 2 > cores ? workers / 2 - cores : 1u);
+    state->hashes = std::make_unique<bulwark::password::HashPool>(cores, queue);
     const auto dir = detail::resource_dir(config);
     state->templates = std::make_unique<bulwark::tmpl::Environment>(
         bulwark::tmpl::Config{.root = dir / "templates", .auto_reload = !config.is_production()});
@@ -98,13 +106,28 @@ void build(bulwark::App& app, const bulwark::Config& config) {
     std::filesystem::create_directories(state->upload_dir);
     std::filesystem::permissions(state->upload_dir, std::filesystem::perms::owner_all,
                                  std::filesystem::perm_options::replace);
-    state->api_data_limits = bulwark::ratelimit::parse_or_throw("100 per hour");
+    // API_DATA_RATE_LIMIT (default "100 per hour", per key): a reference-app setting, so tests
+    // and load runs can use a small or a large quota.
+    state->api_data_limits =
+        bulwark::ratelimit::parse_or_throw(config.get("API_DATA_RATE_LIMIT").value_or("100 per hour"));
     state->login_rate_limit = config.login_rate_limit;
     bulwark::ratelimit::parse_or_throw(state->login_rate_limit);  // refuse to start on a bad one
+    // The route's rate limit counts each login path apart; the throttle counts both paths
+    // together per address (same limit), and failures per account in the store. Its limiter
+    // has a key prefix of its own, so its "login" scope never shares a counter with the
+    // pipeline's bucket of the route named "login".
+    bulwark::ratelimit::Config login_limits;
+    login_limits.key_prefix = "rl-logins|";
+    state->login_limiter = std::make_unique<bulwark::ratelimit::Limiter>(state->services.store, login_limits);
+    bulwark::auth::ThrottleOptions throttle;
+    throttle.per_address = state->login_rate_limit;  // 10 failures per account per 15 minutes: the default
+    state->login_throttle =
+        std::make_unique<bulwark::auth::LoginThrottle>(state->services.store, *state->login_limiter, throttle);
 
     detail::add_pages(app, state);
     detail::add_api(app, state);
     detail::add_uploads(app, state);
+    detail::add_csp_report(app, state);
 }
 
 std::string create_api_key(const bulwark::Config& config, const std::string& name, const std::string& owner) {
