@@ -1,4 +1,5 @@
-// The `bulwark` command: serve the reference app, and the tasks around it.
+// The `bulwark` command: serve the reference app, and the tasks around it. The subcommands
+// that manage its data live beside this file, one per topic (cli.hpp).
 #include <bulwark/config.hpp>
 #include <bulwark/crypto.hpp>
 #include <bulwark/http.hpp>
@@ -9,22 +10,13 @@
 #include <cstdio>
 #include <iostream>
 
+#include "cli.hpp"
 #include "reference_app.hpp"
 
-namespace {
+namespace bulwark::cli {
 
-struct ServeFlags {
-    std::string host;
-    int port = 0;
-    std::string instance;
-    std::string tls_cert;
-    std::string tls_key;
-    std::string database_url;
-    std::string redis_url;
-};
-
-bulwark::Config load_config(const ServeFlags& flags) {
-    bulwark::LoadOptions options;
+Config load_config(const Flags& flags) {
+    LoadOptions options;
     // Flags win over the environment, which wins over .env.
     if (!flags.host.empty()) options.overrides["BULWARK_HOST"] = flags.host;
     if (flags.port != 0) options.overrides["BULWARK_PORT"] = std::to_string(flags.port);
@@ -33,10 +25,17 @@ bulwark::Config load_config(const ServeFlags& flags) {
     if (!flags.tls_key.empty()) options.overrides["BULWARK_TLS_KEY"] = flags.tls_key;
     if (!flags.database_url.empty()) options.overrides["DATABASE_URL"] = flags.database_url;
     if (!flags.redis_url.empty()) options.overrides["REDIS_URL"] = flags.redis_url;
-    return bulwark::Config::from_env(options);
+    return Config::from_env(options);
 }
 
-int serve(const ServeFlags& flags) {
+}  // namespace bulwark::cli
+
+namespace {
+
+using bulwark::cli::Flags;
+using bulwark::cli::load_config;
+
+int serve(const Flags& flags) {
     bulwark::Config config = load_config(flags);
     for (const auto& warning : config.warnings) std::fprintf(stderr, "warning: %s\n", warning.c_str());
     bulwark::App app;
@@ -91,7 +90,7 @@ std::string tag_value(const bulwark::RouteOptions& options, std::string_view key
 }
 
 // routes prints every route of the reference app with its protections.
-int routes(const ServeFlags& flags) {
+int routes(const Flags& flags) {
     bulwark::Config config = load_config(flags);
     bulwark::App app;
     reference::build(app, config);
@@ -111,7 +110,7 @@ int routes(const ServeFlags& flags) {
 
 // check_config is Django's `check --deploy` for a Bulwark app: it loads the settings as
 // `serve` would and names every insecure choice. Exit status 1 when anything fails.
-int check_config(const ServeFlags& flags) {
+int check_config(const Flags& flags) {
     int failures = 0;
     auto fail = [&](const std::string& what) {
         ++failures;
@@ -151,40 +150,72 @@ int check_config(const ServeFlags& flags) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    CLI::App cli{"bulwark: the security-first C++ web framework's command line"};
-    cli.require_subcommand(1);
+    namespace cli = bulwark::cli;
+    CLI::App app{"bulwark: the security-first C++ web framework's command line"};
+    app.require_subcommand(1);
 
-    ServeFlags flags;
-    auto* serve_cmd = cli.add_subcommand("serve", "Start the reference app (development unless BULWARK_ENV=production)");
+    Flags flags;
+    auto* serve_cmd = app.add_subcommand("serve", "Start the reference app (development unless BULWARK_ENV=production)");
     serve_cmd->add_option("--host", flags.host, "Address to listen on (default 127.0.0.1, or BULWARK_HOST)");
     serve_cmd->add_option("--port", flags.port, "Port to listen on (default 8080, or BULWARK_PORT)")
         ->check(CLI::Range(1, 65535));
-    serve_cmd->add_option("--instance", flags.instance,
-                          "Instance folder: SQLite file, development key, uploads (default ./instance)");
     serve_cmd->add_option("--tls-cert", flags.tls_cert, "PEM certificate chain; with --tls-key serves HTTPS");
     serve_cmd->add_option("--tls-key", flags.tls_key, "PEM private key for --tls-cert");
-    serve_cmd->add_option("--database-url", flags.database_url, "sqlite:///path or postgresql://... (or DATABASE_URL)");
     serve_cmd->add_option("--redis-url", flags.redis_url, "redis://host:port/db for shared state (or REDIS_URL)");
 
-    auto* routes_cmd = cli.add_subcommand("routes", "List every route with its protections (CSRF, rate limits, authentication)");
-    auto* check_cmd = cli.add_subcommand("check-config", "Check the settings and routes for insecure choices, as serve would load them");
-    for (auto* cmd : {routes_cmd, check_cmd}) {
-        cmd->add_option("--instance", flags.instance, "Instance folder (default ./instance)");
+    auto* routes_cmd = app.add_subcommand("routes", "List every route with its protections (CSRF, rate limits, authentication)");
+    auto* check_cmd = app.add_subcommand("check-config", "Check the settings and routes for insecure choices, as serve would load them");
+
+    auto* db_cmd = app.add_subcommand("db", "The reference app's database schema");
+    db_cmd->require_subcommand(1);
+    auto* db_upgrade_cmd = db_cmd->add_subcommand("upgrade", "Apply the pending migrations; refuse when the recorded history differs from the files");
+    auto* db_status_cmd = db_cmd->add_subcommand("status", "Show applied and pending migrations (exit 1 unless up to date)");
+
+    cli::ApiKeyFlags key;
+    auto* key_cmd = app.add_subcommand("api-key", "API keys for GET /api/data (stored as hashes only)");
+    key_cmd->require_subcommand(1);
+    auto* key_create_cmd = key_cmd->add_subcommand("create", "Create a key and print it once, alone on stdout");
+    key_create_cmd->add_option("--name", key.name, "What the key is for (1 to 64 printable characters)")->required();
+    key_create_cmd->add_option("--scopes", key.scopes, "Comma-separated scopes")->capture_default_str();
+    key_create_cmd->add_option("--expires-in", key.expires_in, "Lifetime: 45s, 30m, 12h, 90d (at most 3650d) or never")
+        ->capture_default_str();
+    key_create_cmd->add_option("--user", key.user, "The existing user the key speaks for (default: owner `service`)");
+    auto* key_list_cmd = key_cmd->add_subcommand("list", "List the keys: never their secret or hash");
+    auto* key_revoke_cmd = key_cmd->add_subcommand("revoke", "Revoke a key by its id; it is refused from then on");
+    key_revoke_cmd->add_option("id", key.id, "The key's 12-character id (see `api-key list`)")->required();
+
+    cli::UserFlags user;
+    auto* user_cmd = app.add_subcommand("create-user", "Create an account; the password is read without echo or from stdin");
+    user_cmd->add_option("username", user.username, "3 to 20 letters, digits or underscores")->required();
+    user_cmd->add_option("--email", user.email, "The account's email address")->required();
+
+    // Every command that reads the settings takes the instance folder and the database.
+    for (auto* cmd : {serve_cmd, routes_cmd, check_cmd, db_upgrade_cmd, db_status_cmd, key_create_cmd, key_list_cmd,
+                      key_revoke_cmd, user_cmd}) {
+        cmd->add_option("--instance", flags.instance,
+                        "Instance folder: SQLite file, development key, uploads (default ./instance, or BULWARK_INSTANCE_DIR)");
+        cmd->add_option("--database-url", flags.database_url, "sqlite:///path or postgresql://... (or DATABASE_URL)");
     }
 
-    cli.add_subcommand("gen-secret", "Print a new random SECRET_KEY (384 bits, base64url)");
-    cli.add_subcommand("hash-password", "Hash a password read from the terminal (no echo) or stdin");
+    app.add_subcommand("gen-secret", "Print a new random SECRET_KEY (384 bits, base64url)");
+    app.add_subcommand("hash-password", "Hash a password read from the terminal (no echo) or stdin");
 
-    CLI11_PARSE(cli, argc, argv);
+    CLI11_PARSE(app, argc, argv);
     try {
         if (serve_cmd->parsed()) return serve(flags);
         if (routes_cmd->parsed()) return routes(flags);
         if (check_cmd->parsed()) return check_config(flags);
-        if (cli.got_subcommand("gen-secret")) {
+        if (db_upgrade_cmd->parsed()) return cli::db_upgrade(flags);
+        if (db_status_cmd->parsed()) return cli::db_status(flags);
+        if (key_create_cmd->parsed()) return cli::api_key_create(flags, key);
+        if (key_list_cmd->parsed()) return cli::api_key_list(flags);
+        if (key_revoke_cmd->parsed()) return cli::api_key_revoke(flags, key);
+        if (user_cmd->parsed()) return cli::create_user(flags, user);
+        if (app.got_subcommand("gen-secret")) {
             std::printf("%s\n", bulwark::crypto::random_token(48).c_str());
             return 0;
         }
-        if (cli.got_subcommand("hash-password")) return hash_password();
+        if (app.got_subcommand("hash-password")) return hash_password();
     } catch (const bulwark::ConfigError& e) {
         std::fprintf(stderr, "bulwark: refusing to start: %s\n", e.what());
         return 2;
