@@ -72,6 +72,9 @@ bulwark::Response busy();
 void add_pages(bulwark::App& app, const std::shared_ptr<State>& state);
 void add_api(bulwark::App& app, const std::shared_ptr<State>& state);
 void add_uploads(bulwark::App& app, const std::shared_ptr<State>& state);
+// add_csp_report (csp_report.cpp): POST kCspReportPath, where the CSP's report-uri points.
+inline constexpr std::string_view kCspReportPath = "/csp-report";
+void add_csp_report(bulwark::App& app, const std::shared_ptr<State>& state);
 
 // DbKeyRepository keeps API keys (hashes only) in the api_keys table.
 std::shared_ptr<bulwark::apikey::Repository> make_key_repository(bulwark::db::Database db);

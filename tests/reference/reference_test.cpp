@@ -65,8 +65,13 @@ TestResponse login_form(TestClient& c, const std::string& name, const std::strin
 
 }  // namespace
 
-TEST(ReferencePages, HomeAndStaticCss) {
-    reference_test::App a;
+// Each suite runs on every backend this executable is built for (fixture.hpp).
+class ReferenceApi : public reference_test::BackendTest {};
+class ReferencePages : public reference_test::BackendTest {};
+class ReferenceProduction : public reference_test::BackendTest {};
+
+TEST_P(ReferencePages, HomeAndStaticCss) {
+    reference_test::App a(GetParam());
     TestClient c(a.app);
     auto home = c.get("/");
     EXPECT_EQ(home.status, 200);
@@ -88,8 +93,8 @@ TEST(ReferencePages, HomeAndStaticCss) {
     expect_contract_headers(missing, "404");
 }
 
-TEST(ReferencePages, RegisterValidation) {
-    reference_test::App a;
+TEST_P(ReferencePages, RegisterValidation) {
+    reference_test::App a(GetParam());
     TestClient c(a.app);
     auto form = c.get("/register");
     EXPECT_EQ(form.status, 200);
@@ -121,8 +126,8 @@ TEST(ReferencePages, RegisterValidation) {
     }
 }
 
-TEST(ReferencePages, RegisterLoginLogout) {
-    reference_test::App a;
+TEST_P(ReferencePages, RegisterLoginLogout) {
+    reference_test::App a(GetParam());
     TestClient c(a.app);
     // Without the CSRF token nothing is created.
     EXPECT_EQ(c.post_form("/register", {{"username", "alice"}, {"email", "a@example.com"}, {"password", kPassword}}).status, 400);
@@ -160,8 +165,8 @@ TEST(ReferencePages, RegisterLoginLogout) {
     EXPECT_EQ(replay.get("/").body.find("Signed in as alice"), std::string::npos);
 }
 
-TEST(ReferencePages, LoginNextIsLocalOnly) {
-    reference_test::App a;
+TEST_P(ReferencePages, LoginNextIsLocalOnly) {
+    reference_test::App a(GetParam());
     TestClient c(a.app);
     ASSERT_EQ(register_user(c, "bob").status, 303);
     for (const std::string next : {"//evil.example/x", "https://evil.example/", "/\\evil.example", "javascript:alert(1)"}) {
@@ -172,8 +177,8 @@ TEST(ReferencePages, LoginNextIsLocalOnly) {
     }
 }
 
-TEST(ReferencePages, CommentsAreEscapedAndNewestFirst) {
-    reference_test::App a;
+TEST_P(ReferencePages, CommentsAreEscapedAndNewestFirst) {
+    reference_test::App a(GetParam());
     TestClient c(a.app);
     ASSERT_EQ(register_user(c, "carol").status, 303);
     // Anonymous: sent to log in.
@@ -198,8 +203,8 @@ TEST(ReferencePages, CommentsAreEscapedAndNewestFirst) {
     EXPECT_EQ(list.body.find("no token"), std::string::npos);
 }
 
-TEST(ReferencePages, UpdateProfile) {
-    reference_test::App a;
+TEST_P(ReferencePages, UpdateProfile) {
+    reference_test::App a(GetParam());
     TestClient c(a.app);
     ASSERT_EQ(register_user(c, "dave").status, 303);
     ASSERT_EQ(login_form(c, "dave", kPassword).status, 303);
@@ -210,8 +215,8 @@ TEST(ReferencePages, UpdateProfile) {
     EXPECT_EQ(ok.header("Location").value_or(""), "/");
 }
 
-TEST(ReferenceApi, LoginTokensRefreshLogout) {
-    reference_test::App a;
+TEST_P(ReferenceApi, LoginTokensRefreshLogout) {
+    reference_test::App a(GetParam());
     TestClient c(a.app);
     ASSERT_EQ(register_user(c, "erin").status, 303);
     auto bad = c.post_json("/api/login", R"({"username": "erin", "password": "nope nope nope"})");
@@ -264,8 +269,8 @@ TEST(ReferenceApi, LoginTokensRefreshLogout) {
     EXPECT_EQ(c.request("POST", "/api/logout", {}, "").status, 401);
 }
 
-TEST(ReferenceApi, LoginIsLimitedToFivePerMinute) {
-    reference_test::App a;
+TEST_P(ReferenceApi, LoginIsLimitedToFivePerMinute) {
+    reference_test::App a(GetParam());
     TestClient c(a.app);
     for (int i = 0; i < 5; ++i) {
         auto r = c.post_json("/api/login", R"({"username": "x", "password": "y"})");
@@ -280,8 +285,8 @@ TEST(ReferenceApi, LoginIsLimitedToFivePerMinute) {
     EXPECT_EQ(other.post_json("/api/login", R"({"username": "x", "password": "y"})").status, 401);
 }
 
-TEST(ReferenceApi, Webhook) {
-    reference_test::App a;
+TEST_P(ReferenceApi, Webhook) {
+    reference_test::App a(GetParam());
     TestClient c(a.app);
     const std::string body = R"({"event": "ping"})";
     const auto sig = bulwark::webhook::sign_sha256_header(bulwark::crypto::as_bytes(reference_test::kWebhookSecret),
@@ -298,8 +303,8 @@ TEST(ReferenceApi, Webhook) {
     EXPECT_EQ(c.post_json("/api/webhook", body + " ", good).status, 401);
 }
 
-TEST(ReferenceApi, DataNeedsAKeyAndIsLimitedPerKey) {
-    reference_test::App a;
+TEST_P(ReferenceApi, DataNeedsAKeyAndIsLimitedPerKey) {
+    reference_test::App a(GetParam());
     const auto key = reference::create_api_key(a.config, "test", "erin");
     TestClient c(a.app);
     Headers h;
@@ -323,8 +328,8 @@ TEST(ReferenceApi, DataNeedsAKeyAndIsLimitedPerKey) {
     EXPECT_TRUE(limited.header("Retry-After"));
 }
 
-TEST(ReferenceApi, CorsOnApiOnly) {
-    reference_test::App a;
+TEST_P(ReferenceApi, CorsOnApiOnly) {
+    reference_test::App a(GetParam());
     TestClient c(a.app);
     Headers pre;
     pre.set("Origin", "https://app.example.com");
@@ -343,8 +348,8 @@ TEST(ReferenceApi, CorsOnApiOnly) {
               "https://app.example.com");
 }
 
-TEST(ReferencePages, UploadAndDownload) {
-    reference_test::App a(std::map<std::string, std::string>{{"MAX_CONTENT_LENGTH", "4096"}});
+TEST_P(ReferencePages, UploadAndDownload) {
+    reference_test::App a(GetParam(), std::map<std::string, std::string>{{"MAX_CONTENT_LENGTH", "4096"}});
     TestClient c(a.app);
     ASSERT_EQ(register_user(c, "frank").status, 303);
     ASSERT_EQ(login_form(c, "frank", kPassword).status, 303);
@@ -398,8 +403,8 @@ TEST(ReferencePages, UploadAndDownload) {
     EXPECT_EQ(anonymous.get("/uploads/" + id).status, 303);
 }
 
-TEST(ReferenceProduction, SecureCookiesHstsAndRedirect) {
-    reference_test::App a(std::map<std::string, std::string>{
+TEST_P(ReferenceProduction, SecureCookiesHstsAndRedirect) {
+    reference_test::App a(GetParam(), std::map<std::string, std::string>{
         {"BULWARK_ENV", "production"}, {"SECRET_KEY", bulwark::crypto::random_token(48)}});
     TestClient plain(a.app);
     auto redirect = plain.get("/register");
@@ -415,3 +420,7 @@ TEST(ReferenceProduction, SecureCookiesHstsAndRedirect) {
     EXPECT_NE(page.set_cookies[0].find("HttpOnly"), std::string::npos);
     EXPECT_NE(page.set_cookies[0].find("SameSite=Lax"), std::string::npos);
 }
+
+INSTANTIATE_TEST_SUITE_P(, ReferenceApi, reference_test::backends(), reference_test::backend_name);
+INSTANTIATE_TEST_SUITE_P(, ReferencePages, reference_test::backends(), reference_test::backend_name);
+INSTANTIATE_TEST_SUITE_P(, ReferenceProduction, reference_test::backends(), reference_test::backend_name);

@@ -4,8 +4,10 @@
 
 #include <gtest/gtest.h>
 
-TEST(ReferenceSocket, HomeAndApiLoginOverTcp) {
-    reference_test::App a;
+class ReferenceSocket : public reference_test::BackendTest {};
+
+TEST_P(ReferenceSocket, HomeAndApiLoginOverTcp) {
+    reference_test::App a(GetParam());
     bulwark::test_support::RunningServer server(a.app);
     {
         bulwark::test_support::RawClient client(server.port());
@@ -29,3 +31,5 @@ TEST(ReferenceSocket, HomeAndApiLoginOverTcp) {
     }
     server.stop();
 }
+
+INSTANTIATE_TEST_SUITE_P(, ReferenceSocket, reference_test::backends(), reference_test::backend_name);
