@@ -1,8 +1,10 @@
 // lib.mjs: what every browser test shares: launching Debian's Chromium through playwright-core,
 // a loopback-only HTTP server, and a route guard that aborts every request not to 127.0.0.1 so
 // vectors that name external hosts cannot leak traffic.
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import http from 'node:http';
+import os from 'node:os';
 import path from 'node:path';
 
 export const kChromium = process.env.BULWARK_CHROMIUM || '/usr/bin/chromium';
@@ -19,7 +21,9 @@ export async function loadPlaywright() {
   return import('playwright-core');
 }
 
-export async function launch() {
+// launch starts Chromium. `hosts`: the names that resolve (to loopback); every other name is
+// "not found". A test that needs a second site on this machine adds 'localhost'.
+export async function launch({ hosts = ['127.0.0.1'] } = {}) {
   const { chromium } = await loadPlaywright();
   return chromium.launch({
     executablePath: kChromium,
@@ -29,7 +33,7 @@ export async function launch() {
            '--disable-background-networking', '--disable-component-update', '--disable-sync',
            '--disable-default-apps', '--disable-extensions', '--no-pings', '--dns-prefetch-disable',
            // defence in depth behind the route guard: no name resolves except loopback
-           '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1'],
+           `--host-resolver-rules=MAP * ~NOTFOUND${hosts.map((h) => `, EXCLUDE ${h}`).join('')}`],
   });
 }
 
@@ -73,4 +77,41 @@ export function artifactsDir(binaryDir, name) {
 export function deadline(ms, what) {
   const t = setTimeout(() => { console.error(`FAIL: ${what} did not finish in ${ms} ms`); process.exit(1); }, ms);
   t.unref();
+}
+
+// startBulwark runs `<binary> serve` (the reference app) on 127.0.0.1 with a free port, a fresh
+// instance folder and `env` added to a clean environment; resolves to { origin, log, stop } once it
+// listens. log() returns everything it wrote to stderr (the security log's default sink).
+export function startBulwark(binary, env = {}) {
+  const instance = mkdtempSync(path.join(os.tmpdir(), 'bulwark-browser-'));
+  let stderr = '';
+  const child = spawn(binary, ['serve'], {
+    cwd: instance,  // no stray .env is read
+    env: { PATH: process.env.PATH, HOME: instance, BULWARK_HOST: '127.0.0.1', BULWARK_PORT: '0',
+           BULWARK_INSTANCE_DIR: instance, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const cleanup = () => { child.kill('SIGKILL'); rmSync(instance, { recursive: true, force: true }); };
+  process.on('exit', cleanup);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`bulwark serve did not start: ${stderr}`)), 30000);
+    child.on('exit', (code) => reject(new Error(`bulwark serve exited with ${code}: ${stderr}`)));
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+      const m = stderr.match(/serving the reference app on (http:\/\/127\.0\.0\.1:\d+)/);
+      if (!m) return;
+      clearTimeout(timer);
+      resolve({
+        origin: m[1],
+        log: () => stderr,
+        stop: () => new Promise((r) => {
+          child.removeAllListeners('exit');
+          child.once('exit', () => { rmSync(instance, { recursive: true, force: true }); r(); });
+          child.kill('SIGTERM');
+          setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+        }),
+      });
+    });
+  });
 }
