@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 
 #include "cli.hpp"
@@ -25,7 +26,14 @@ Config load_config(const Flags& flags) {
     if (!flags.tls_key.empty()) options.overrides["BULWARK_TLS_KEY"] = flags.tls_key;
     if (!flags.database_url.empty()) options.overrides["DATABASE_URL"] = flags.database_url;
     if (!flags.redis_url.empty()) options.overrides["REDIS_URL"] = flags.redis_url;
-    return Config::from_env(options);
+    Config config = Config::from_env(options);
+    // A relative instance folder (the default `instance`, or `--instance ./x`) gives a SQLite
+    // URL the database layer does not open; the same folder made absolute does.
+    if (config.instance_dir.is_relative()) {
+        options.overrides["BULWARK_INSTANCE_DIR"] = std::filesystem::absolute(config.instance_dir).string();
+        config = Config::from_env(options);
+    }
+    return config;
 }
 
 }  // namespace bulwark::cli
