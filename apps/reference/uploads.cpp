@@ -32,9 +32,6 @@ Response upload_file(State& state, Request& req) {
     for (;;) {
         auto piece = body.next();
         if (!piece) {
-            // finish() on a cut body fails and closes the open temporary file (UploadSink has
-            // no destructor that would); the file itself goes with the sink.
-            static_cast<void>(sink.finish());
             const int status = bulwark::body_error_status(piece.error());
             return json_message("error", bulwark::reason_phrase(status), status);
         }

@@ -162,6 +162,11 @@ struct Received {
 class UploadSink {
 public:
     UploadSink(std::string_view boundary, UploadConfig config);
+    // An abandoned sink (a cut body, an early return) closes the file it was writing; the file
+    // itself is removed with the ReceivedFile that owns its path.
+    ~UploadSink();
+    UploadSink(const UploadSink&) = delete;
+    UploadSink& operator=(const UploadSink&) = delete;
     Result<void, Error> feed(std::string_view bytes);
     Result<Received, Error> finish();
 

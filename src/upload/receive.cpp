@@ -67,6 +67,10 @@ Result<std::pair<int, std::filesystem::path>, Error> create_temp(const std::file
 UploadSink::UploadSink(std::string_view boundary, UploadConfig config)
     : config_(std::move(config)), decoder_(boundary, config_.multipart) {}
 
+UploadSink::~UploadSink() {
+    if (fd_ >= 0) ::close(fd_);
+}
+
 Result<void, Error> UploadSink::drain() {
     for (;;) {
         Event e = decoder_.next();

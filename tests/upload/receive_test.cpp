@@ -77,6 +77,30 @@ TEST(Receive, TooLargeIsReportedWhileStreamingAndTempFilesAreRemoved) {
     EXPECT_FALSE(sink.finish().ok());
 }
 
+std::size_t open_fds() {
+    std::size_t n = 0;
+    for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) ++n;
+    return n;
+}
+
+// A body cut off mid-file (the client went away) leaves neither a file nor an open descriptor
+// once the sink is dropped without finish().
+TEST(Receive, AbandonedSinkClosesItsFileAndRemovesIt) {
+    TempDir dir;
+    auto boundary = boundary_from_content_type(kType);
+    ASSERT_TRUE(boundary.ok());
+    const std::size_t before = open_fds();
+    {
+        UploadSink sink(*boundary, {.folder = dir.path});
+        ASSERT_TRUE(sink.feed("--xYz\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.bin\"\r\n\r\n").ok());
+        ASSERT_TRUE(sink.feed(std::string(64 * 1024, 'z')).ok());
+        EXPECT_EQ(dir.count(), 1u);
+        EXPECT_EQ(open_fds(), before + 1);
+    }
+    EXPECT_EQ(open_fds(), before);
+    EXPECT_EQ(dir.count(), 0u);
+}
+
 TEST(Receive, ErrorTable) {
     TempDir dir;
     const struct {
