@@ -74,7 +74,11 @@ public:
     std::string render(std::string_view nonce) const;
 
 private:
+    void rebuild();
+
     std::vector<std::pair<std::string, std::vector<std::string>>> directives_;
+    // pieces_: the rendered policy split where nonces go (rebuilt by every mutation).
+    std::vector<std::string> pieces_{std::string()};
     CspMode mode_ = CspMode::enforce;
 };
 
@@ -119,10 +123,25 @@ struct ResponseFacts {
     std::span<const std::string_view> existing = {};
 };
 
-// make_nonce returns 128 random bits as base64url (22 characters), fresh each call.
+// make_nonce returns 128 random bits as base64url (22 characters), fresh each call. The bits
+// come from crypto's CSPRNG 64 nonces at a time into a per-thread pool (one system call instead
+// of 64); each nonce's bytes are wiped from the pool once handed out, and a forked child never
+// reuses its parent's pool. Thread-safe.
 std::string make_nonce();
 // compute returns the headers to add to one response. Never emits Server or X-Powered-By.
 HeaderList compute(const Policy& policy, const ResponseFacts& facts);
+
+// HeaderSink receives headers one at a time: the views are valid only during the call.
+class HeaderSink {
+public:
+    virtual void add(std::string_view name, std::string_view value) = 0;
+
+protected:
+    ~HeaderSink() = default;
+};
+// compute_into gives `sink` exactly what compute returns, in the same order, without building
+// the list: the HTTP layer's per-response path copies each header once, into the response.
+void compute_into(const Policy& policy, const ResponseFacts& facts, HeaderSink& sink);
 // must_strip is true for headers that name the server's software (Server, X-Powered-By, ...):
 // the HTTP layer removes them from every response.
 bool must_strip(std::string_view header_name) noexcept;

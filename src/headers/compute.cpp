@@ -3,8 +3,13 @@
 #include <bulwark/headers.hpp>
 #include <bulwark/crypto.hpp>
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <array>
+#include <atomic>
+#include <cstdint>
+#include <mutex>
 
 namespace bulwark::headers {
 namespace {
@@ -53,7 +58,69 @@ void validate_policy(const Policy& p) {
     }
 }
 
-std::string make_nonce() { return crypto::random_token(16); }
+namespace {
+
+// fork_generation changes in every forked child, so a pool filled before a fork is never used
+// after it: parent and child would otherwise hand out the same nonces.
+std::atomic<std::uint64_t> fork_generation{0};
+
+void count_fork() noexcept { fork_generation.fetch_add(1, std::memory_order_relaxed); }
+
+// NoncePool: 64 nonces' worth of CSPRNG bytes per thread. A nonce is public the moment it is
+// sent, so the pool only has to keep the ones not yet handed out secret; used bytes are wiped.
+class NoncePool {
+public:
+    static constexpr std::size_t kNonceBytes = 16;
+    static constexpr std::size_t kBatch = 64;
+
+    ~NoncePool() { crypto::wipe(bytes_.data(), bytes_.size()); }
+
+    std::string next() {
+        const auto generation = fork_generation.load(std::memory_order_relaxed);
+        if (used_ == kBatch || generation != generation_) refill(generation);
+        auto* p = bytes_.data() + used_ * kNonceBytes;
+        std::string out = crypto::base64url_encode(crypto::ByteView(p, kNonceBytes));
+        crypto::wipe(p, kNonceBytes);
+        ++used_;
+        return out;
+    }
+
+private:
+    void refill(std::uint64_t generation) {
+        static std::once_flag registered;
+        std::call_once(registered, [] { pthread_atfork(nullptr, nullptr, count_fork); });
+        auto fresh = crypto::random_bytes(bytes_.size());
+        std::copy(fresh.begin(), fresh.end(), bytes_.begin());
+        crypto::wipe(fresh.data(), fresh.size());
+        used_ = 0;
+        generation_ = generation;
+    }
+
+    std::array<std::uint8_t, kNonceBytes * kBatch> bytes_{};
+    std::size_t used_ = kBatch;
+    std::uint64_t generation_ = 0;
+};
+
+}  // namespace
+
+std::string make_nonce() {
+    thread_local NoncePool pool;
+    return pool.next();
+}
+
+namespace {
+
+// ListSink collects what compute_into emits, for compute.
+class ListSink final : public HeaderSink {
+public:
+    explicit ListSink(HeaderList& out) : out_(out) {}
+    void add(std::string_view name, std::string_view value) override { out_.emplace_back(name, value); }
+
+private:
+    HeaderList& out_;
+};
+
+}  // namespace
 
 bool must_strip(std::string_view name) noexcept {
     static constexpr std::array<std::string_view, 5> kSoftware = {"server", "x-powered-by", "x-aspnet-version",
@@ -64,18 +131,23 @@ bool must_strip(std::string_view name) noexcept {
 HeaderList compute(const Policy& p, const ResponseFacts& f) {
     HeaderList out;
     out.reserve(12);
+    ListSink sink(out);
+    compute_into(p, f, sink);
+    return out;
+}
+
+void compute_into(const Policy& p, const ResponseFacts& f, HeaderSink& sink) {
     const auto taken = [&](std::string_view name) {
         return std::any_of(f.existing.begin(), f.existing.end(), [&](std::string_view e) { return iequal(e, name); });
     };
     const auto add = [&](std::string_view name, const std::optional<std::string>& value) {
-        if (value && !taken(name)) out.emplace_back(std::string(name), *value);
+        if (value && !taken(name)) sink.add(name, *value);
     };
     if (p.csp) {
         // Without a usable nonce the nonce sources are left out (never a fixed placeholder an
         // attacker could copy), so scripts fail closed while the rest of the policy still applies.
         const auto name = p.csp->header_name();
-        if (!taken(name))
-            out.emplace_back(std::string(name), p.csp->render(valid_nonce(f.nonce) ? f.nonce : std::string_view{}));
+        if (!taken(name)) sink.add(name, p.csp->render(valid_nonce(f.nonce) ? f.nonce : std::string_view{}));
     }
     add("X-Content-Type-Options", p.content_type_options);
     add("X-Frame-Options", p.frame_options);
@@ -89,11 +161,10 @@ HeaderList compute(const Policy& p, const ResponseFacts& f) {
         std::string v = "max-age=" + std::to_string(p.hsts->max_age.count());
         if (p.hsts->include_subdomains) v += "; includeSubDomains";
         if (p.hsts->preload) v += "; preload";
-        if (!taken("Strict-Transport-Security")) out.emplace_back("Strict-Transport-Security", std::move(v));
+        if (!taken("Strict-Transport-Security")) sink.add("Strict-Transport-Security", v);
     }
     if (f.logged_in || f.logout) add("Cache-Control", p.logged_in_cache_control);
     if (f.logout) add("Clear-Site-Data", p.logout_clear_site_data);
-    return out;
 }
 
 }  // namespace bulwark::headers

@@ -43,10 +43,12 @@ Csp& Csp::set(std::string_view directive, std::vector<std::string> sources) {
     for (auto& [name, list] : directives_) {
         if (name == directive) {
             list = std::move(sources);
+            rebuild();
             return *this;
         }
     }
     directives_.emplace_back(std::string(directive), std::move(sources));
+    rebuild();
     return *this;
 }
 
@@ -56,16 +58,39 @@ Csp& Csp::add(std::string_view directive, std::string_view source) {
     for (auto& [name, list] : directives_) {
         if (name == directive) {
             if (std::find(list.begin(), list.end(), source) == list.end()) list.emplace_back(source);
+            rebuild();
             return *this;
         }
     }
     directives_.emplace_back(std::string(directive), std::vector<std::string>{std::string(source)});
+    rebuild();
     return *this;
 }
 
 Csp& Csp::remove(std::string_view directive) {
     std::erase_if(directives_, [&](const auto& d) { return d.first == directive; });
+    rebuild();
     return *this;
+}
+
+// rebuild renders the policy once, at configuration time, as the text between the places where
+// a nonce goes, so that render() on every response only joins a few strings.
+void Csp::rebuild() {
+    pieces_.assign(1, std::string());
+    bool first = true;
+    for (const auto& [name, list] : directives_) {
+        if (!first) pieces_.back() += "; ";
+        first = false;
+        pieces_.back() += name;
+        for (const auto& s : list) {
+            if (s == kNonceSource) {
+                pieces_.emplace_back();
+                continue;
+            }
+            pieces_.back() += ' ';
+            pieces_.back() += s;
+        }
+    }
 }
 
 Csp& Csp::report_uri(std::string_view uri) { return set("report-uri", {std::string(uri)}); }
@@ -83,21 +108,19 @@ std::string_view Csp::header_name() const noexcept {
 
 std::string Csp::render(std::string_view nonce) const {
     std::string out;
-    out.reserve(256);
-    for (const auto& [name, list] : directives_) {
-        if (!out.empty()) out += "; ";
-        out += name;
-        for (const auto& s : list) {
-            if (s == kNonceSource && nonce.empty()) continue;
-            out += ' ';
-            if (s == kNonceSource) {
-                out += "'nonce-";
-                out += nonce;
-                out += '\'';
-            } else {
-                out += s;
-            }
+    if (pieces_.empty()) return out;
+    std::size_t size = 0;
+    for (const auto& p : pieces_) size += p.size() + nonce.size() + 9;
+    out.reserve(size);
+    out += pieces_.front();
+    for (std::size_t i = 1; i < pieces_.size(); ++i) {
+        // An empty nonce drops the source with its separating space, never "'nonce-'".
+        if (!nonce.empty()) {
+            out += " 'nonce-";
+            out += nonce;
+            out += '\'';
         }
+        out += pieces_[i];
     }
     return out;
 }

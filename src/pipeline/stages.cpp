@@ -138,6 +138,16 @@ std::optional<std::string> submitted_token(const Request& req) {
     return std::nullopt;
 }
 
+// ResponseSink adds the security headers straight into the response (one copy each).
+class ResponseSink final : public headers::HeaderSink {
+public:
+    explicit ResponseSink(Response& response) : response_(response) {}
+    void add(std::string_view name, std::string_view value) override { response_.headers().add(name, value); }
+
+private:
+    Response& response_;
+};
+
 // --- the stages --------------------------------------------------------------------------
 
 Middleware headers_stage(std::shared_ptr<const State> st) {
@@ -160,13 +170,21 @@ Middleware headers_stage(std::shared_ptr<const State> st) {
         } catch (...) {
             response = App::error_response(req, 500);
         }
-        std::vector<std::string> strip;
+        // Copies of the handler's header names (short, so no allocation), because adding the
+        // security headers below may move the response's own strings.
         std::vector<std::string> present;
+        present.reserve(response.headers().size());
+        bool strip = false;
         for (const auto& [name, value] : response.headers().fields()) {
-            if (headers::must_strip(name)) strip.push_back(name);
+            if (headers::must_strip(name)) strip = true;
             else present.push_back(name);
         }
-        for (const auto& name : strip) response.headers().remove(name);
+        if (strip) {
+            std::vector<std::string> names;
+            for (const auto& [name, value] : response.headers().fields())
+                if (headers::must_strip(name)) names.push_back(name);
+            for (const auto& name : names) response.headers().remove(name);
+        }
         std::vector<std::string_view> existing(present.begin(), present.end());
         const auto* hints = req.find_local<ResponseHints>();
         headers::ResponseFacts facts{.nonce = req.local<CspNonce>().value,
@@ -174,8 +192,9 @@ Middleware headers_stage(std::shared_ptr<const State> st) {
                                      .logged_in = !req.identity().empty(),
                                      .logout = hints != nullptr && hints->logout,
                                      .existing = existing};
-        for (auto& [name, value] : headers::compute(st->services.headers, facts))
-            response.headers().set(name, value);
+        // compute_into skips every name the response already has, so add() cannot duplicate one.
+        ResponseSink sink(response);
+        headers::compute_into(st->services.headers, facts, sink);
         return response;
     };
 }
