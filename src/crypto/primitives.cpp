@@ -6,6 +6,8 @@
 #include <openssl/hmac.h>
 #include <sodium.h>
 
+#include <array>
+#include <cstdint>
 #include <stdexcept>
 
 namespace bulwark::crypto {
@@ -47,14 +49,23 @@ std::string encode64(ByteView data, const char* alphabet, bool pad) {
     return out;
 }
 
-int value64(char c, bool url) {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (url ? c == '-' : c == '+') return 62;
-    if (url ? c == '_' : c == '/') return 63;
-    return -1;
+// kDecode64: each byte's 6-bit value in one alphabet, -1 for a byte outside it. A table, not
+// branches, because tokens (JWTs, signed values, session ids) are decoded on every request.
+using DecodeTable = std::array<std::int8_t, 256>;
+constexpr DecodeTable make_decode_table(bool url) {
+    DecodeTable t{};
+    for (auto& v : t) v = -1;
+    for (int i = 0; i < 26; ++i) {
+        t['A' + i] = static_cast<std::int8_t>(i);
+        t['a' + i] = static_cast<std::int8_t>(26 + i);
+    }
+    for (int i = 0; i < 10; ++i) t['0' + i] = static_cast<std::int8_t>(52 + i);
+    t[url ? '-' : '+'] = 62;
+    t[url ? '_' : '/'] = 63;
+    return t;
 }
+constexpr DecodeTable kDecodeUrl = make_decode_table(true);
+constexpr DecodeTable kDecodeStd = make_decode_table(false);
 
 // decode64 refuses anything but the canonical encoding, so one value has one spelling
 // (a MAC over a token and over its re-encoding must not both verify).
@@ -67,22 +78,32 @@ std::optional<Bytes> decode64(std::string_view text, bool url) {
         text.remove_suffix(padding);
         if (padding > 0 && text.size() % 4 == 0) return std::nullopt;
     }
-    if (text.size() % 4 == 1) return std::nullopt;
-    Bytes out;
-    out.reserve(text.size() * 3 / 4);
-    std::uint32_t acc = 0;
-    int bits = 0;
-    for (char c : text) {
-        const int v = value64(c, url);
-        if (v < 0) return std::nullopt;
-        acc = (acc << 6) | static_cast<std::uint32_t>(v);
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out.push_back(static_cast<std::uint8_t>((acc >> bits) & 0xff));
-        }
+    const std::size_t rest = text.size() % 4;
+    if (rest == 1) return std::nullopt;
+    const DecodeTable& table = url ? kDecodeUrl : kDecodeStd;
+    const auto* in = reinterpret_cast<const unsigned char*>(text.data());
+    auto at = [&](std::size_t i) { return static_cast<std::int32_t>(table[in[i]]); };
+    Bytes out(text.size() / 4 * 3 + (rest == 0 ? 0 : rest - 1));
+    std::size_t o = 0;
+    const std::size_t whole = text.size() - rest;
+    for (std::size_t i = 0; i < whole; i += 4) {
+        const std::int32_t a = at(i), b = at(i + 1), c = at(i + 2), d = at(i + 3);
+        if ((a | b | c | d) < 0) return std::nullopt;
+        const auto v = static_cast<std::uint32_t>((a << 18) | (b << 12) | (c << 6) | d);
+        out[o++] = static_cast<std::uint8_t>(v >> 16);
+        out[o++] = static_cast<std::uint8_t>(v >> 8);
+        out[o++] = static_cast<std::uint8_t>(v);
     }
-    if (bits > 0 && (acc & ((1u << bits) - 1)) != 0) return std::nullopt;  // non-canonical tail
+    if (rest == 2) {
+        const std::int32_t a = at(whole), b = at(whole + 1);
+        if ((a | b) < 0 || (b & 0x0f) != 0) return std::nullopt;  // bits past the last byte: non-canonical
+        out[o] = static_cast<std::uint8_t>((a << 2) | (b >> 4));
+    } else if (rest == 3) {
+        const std::int32_t a = at(whole), b = at(whole + 1), c = at(whole + 2);
+        if ((a | b | c) < 0 || (c & 0x03) != 0) return std::nullopt;
+        out[o] = static_cast<std::uint8_t>((a << 2) | (b >> 4));
+        out[o + 1] = static_cast<std::uint8_t>(((b & 0x0f) << 4) | (c >> 2));
+    }
     return out;
 }
 

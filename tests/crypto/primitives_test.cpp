@@ -53,6 +53,38 @@ TEST(Base64, StrictDecodingRefusesBadInput) {
     EXPECT_FALSE(base64_decode("Z===").has_value());
 }
 
+// The table decoder against the definition: every length round-trips in both alphabets, any
+// byte outside the alphabet at any position is refused, and of the spellings of a short tail
+// only the canonical one (unused bits zero) decodes.
+TEST(Base64, DecoderMatchesTheDefinitionExhaustively) {
+    Bytes raw;
+    for (std::size_t n = 0; n <= 70; ++n) {
+        SCOPED_TRACE(n);
+        auto url = base64url_encode(raw);
+        auto std_text = base64_encode(raw);
+        ASSERT_EQ(base64url_decode(url), std::optional<Bytes>(raw));
+        ASSERT_EQ(base64_decode(std_text), std::optional<Bytes>(raw));
+        raw.push_back(static_cast<std::uint8_t>(n * 37 + 11));
+    }
+    const std::string alphabet_url = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    const std::string good = base64url_encode(as_bytes("any carnal pleasure."));  // 27 chars
+    for (int byte = 0; byte < 256; ++byte) {
+        if (alphabet_url.find(static_cast<char>(byte)) != std::string::npos) continue;
+        for (std::size_t pos = 0; pos < good.size(); ++pos) {
+            std::string bad = good;
+            bad[pos] = static_cast<char>(byte);
+            ASSERT_FALSE(base64url_decode(bad).has_value()) << "byte " << byte << " at " << pos;
+        }
+    }
+    for (const std::string prefix : {"", "Zm9v"}) {
+        for (char last : alphabet_url) {
+            const int v = static_cast<int>(alphabet_url.find(last));
+            EXPECT_EQ(base64url_decode(prefix + "Z" + last).has_value(), (v & 0x0f) == 0) << last;
+            EXPECT_EQ(base64url_decode(prefix + "Zm" + last).has_value(), (v & 0x03) == 0) << last;
+        }
+    }
+}
+
 TEST(Hex, RoundTripAndBadInput) {
     EXPECT_EQ(hex_encode(as_bytes("\x01\xab\xff")), "01abff");
     auto back = hex_decode("01ABff");
