@@ -115,9 +115,8 @@ Response App::handle(Request& req) const {
     // The handler boundary: whatever a handler throws, the client sees a generic answer with
     // the request id, and the exception text goes to the server's log only.
     try {
-        Response response = call_frame(&first, req);
-        if (req.method() == "HEAD") response.set_body({});
-        return response;
+        // A HEAD answer keeps the GET's body here: the server sends its length and not the bytes.
+        return call_frame(&first, req);
     } catch (const HttpError& e) {
         Response r = error_response(req, e.status());
         if (e.status() < 500) {

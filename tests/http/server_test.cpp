@@ -208,3 +208,73 @@ TEST(Server, ConnectionLimitRefusesExtraConnections) {
 
 }  // namespace
 }  // namespace bulwark
+
+namespace bulwark {
+namespace {
+
+// The response head is written by the server in one piece: these are the framing rules it owns.
+TEST(ServerFraming, HeadNoContentHandlerFramingAndCookies) {
+    App app;
+    app.get("/", [](Request&) { return Response::text("hello"); });
+    app.get("/none", [](Request&) { return Response::empty(204); });
+    app.get("/framing", [](Request&) {
+        auto r = Response::text("abc");
+        r.headers().set("Content-Length", "999");
+        r.headers().set("Connection", "close");
+        r.headers().add("X-One", "1");
+        r.headers().add("X-One", "2");
+        r.set_cookie(Cookie{.name = "c", .value = "v"});
+        return r;
+    });
+    app.get("/bad-cookie", [](Request&) {
+        auto r = Response::text("x");
+        r.set_cookie(Cookie{.name = "c", .value = "v;\r\nInjected: yes"});
+        return r;
+    });
+    RunningServer server(app);
+    {
+        SCOPED_TRACE("HEAD: the GET's length, no body");
+        RawClient client(server.port());
+        client.send("HEAD / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        const auto r = client.read_until_closed();
+        EXPECT_EQ(status_of(r), 200);
+        EXPECT_NE(r.find("\r\nContent-Length: 5\r\n"), std::string::npos) << r;
+        EXPECT_NE(r.find("\r\nConnection: close\r\n"), std::string::npos) << r;
+        EXPECT_EQ(r.size(), r.find("\r\n\r\n") + 4) << "a HEAD answer carried a body";
+    }
+    {
+        SCOPED_TRACE("204: no Content-Length, no body, the connection stays usable");
+        RawClient client(server.port());
+        client.send("GET /none HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n");
+        const auto r = client.read_responses(2);
+        EXPECT_EQ(r.rfind("HTTP/1.1 204 No Content\r\n", 0), 0u) << r;
+        const auto first_end = r.find("\r\n\r\n");
+        EXPECT_EQ(r.substr(0, first_end).find("Content-Length"), std::string::npos) << r;
+        EXPECT_EQ(r.compare(first_end + 4, 17, "HTTP/1.1 200 OK\r\n"), 0) << r;
+        EXPECT_FALSE(client.closed());
+    }
+    {
+        SCOPED_TRACE("a handler's framing fields are ignored; repeated fields and cookies kept");
+        RawClient client(server.port());
+        client.send("GET /framing HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n");
+        const auto r = client.read_responses(2);
+        const auto head = r.substr(0, r.find("\r\n\r\n") + 4);
+        EXPECT_EQ(head.find("999"), std::string::npos) << head;
+        EXPECT_EQ(head.find("Connection"), std::string::npos) << head;
+        EXPECT_NE(head.find("\r\nContent-Length: 3\r\n"), std::string::npos) << head;
+        EXPECT_NE(head.find("\r\nX-One: 1\r\nX-One: 2\r\n"), std::string::npos) << head;
+        EXPECT_NE(head.find("\r\nSet-Cookie: c=v"), std::string::npos) << head;
+        EXPECT_NE(r.find("hello"), std::string::npos) << "the second answer did not follow";
+    }
+    {
+        SCOPED_TRACE("a cookie that cannot be sent safely gives a generic 500");
+        RawClient client(server.port());
+        client.send("GET /bad-cookie HTTP/1.1\r\nHost: x\r\n\r\n");
+        const auto r = client.read_responses(1);
+        EXPECT_EQ(status_of(r), 500) << r;
+        EXPECT_EQ(r.find("Injected"), std::string::npos) << r;
+    }
+}
+
+}  // namespace
+}  // namespace bulwark
