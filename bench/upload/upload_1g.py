@@ -33,57 +33,17 @@ import time
 import urllib.parse
 import urllib.request
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "macro"))
+import measure as harness  # noqa: E402  (stop_all, running_groups, on_signal, session_pids)
+
 PASSWORD = "correct horse battery staple 42"
 USER = "benchuser1"
-groups = []
-
-
-def stop_all(*_):
-    for pgid in list(groups):
-        try:
-            os.killpg(pgid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-    deadline = time.time() + 5
-    for pgid in list(groups):
-        while time.time() < deadline:
-            try:
-                os.killpg(pgid, 0)
-            except ProcessLookupError:
-                break
-            time.sleep(0.1)
-        else:
-            try:
-                os.killpg(pgid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        groups.remove(pgid)
-
-
-def on_signal(signum, _frame):
-    stop_all()
-    sys.exit(128 + signum)
-
-
-def session_pids(sid):
-    pids = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            if int(fields[3]) == sid:  # field 6 (session) after the ")"
-                pids.append(int(entry))
-        except (OSError, IndexError, ValueError):
-            pass
-    return pids
 
 
 def peak_rss_kib(sid):
     """The largest VmHWM among the session's processes (each process counted alone)."""
     best = 0
-    for pid in session_pids(sid):
+    for pid in harness.session_pids(sid):
         try:
             with open(f"/proc/{pid}/status") as f:
                 for line in f:
@@ -197,7 +157,7 @@ def measure(name, cmd, port, size, args, env=None, cwd=None, start_seconds=60):
     log_path = os.path.join(args.workdir, re.sub(r"\W+", "-", name) + ".log")
     log = open(log_path, "w")
     proc = subprocess.Popen(cmd, stdout=log, stderr=log, env=env, cwd=cwd, start_new_session=True)
-    groups.append(proc.pid)
+    harness.running_groups.append(proc.pid)
     row = {"server": name, "body_bytes": size}
     try:
         if not wait_until_serving(port, proc, start_seconds):
@@ -216,7 +176,7 @@ def measure(name, cmd, port, size, args, env=None, cwd=None, start_seconds=60):
             print(f"bench: {name} answered {status}: {body}", file=sys.stderr)
         return row
     finally:
-        stop_all()
+        harness.stop_all()
         log.close()
 
 
@@ -233,8 +193,8 @@ def main():
     parser.add_argument("--base-port", type=int, default=18280)
     parser.add_argument("--out", help="write the rows as JSON here")
     args = parser.parse_args()
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, harness.on_signal)
+    signal.signal(signal.SIGTERM, harness.on_signal)
     args.workdir = tempfile.mkdtemp(prefix="bulwark-upload-bench-")
     rows = []
     try:
@@ -271,7 +231,7 @@ def main():
                 rows.append(measure(name, ["sh", os.path.join(peer, "run.sh")], port, size, args,
                                     env=penv, cwd=peer, start_seconds=120))
     finally:
-        stop_all()
+        harness.stop_all()
         shutil.rmtree(args.workdir, ignore_errors=True)
     if args.out:
         with open(args.out, "w") as f:

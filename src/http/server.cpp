@@ -477,11 +477,7 @@ private:
         asio::async_write(stream_, buffers,
                           [self = this->shared_from_this(), out, status, keep](beast::error_code ec,
                                                                                 std::size_t bytes) {
-                              self->log(status, bytes);
-                              if (ec || !keep) return self->close_gracefully();
-                              self->request_.reset();
-                              self->end_streaming();
-                              self->read_request();
+                              self->written(ec, bytes, status, keep);
                           });
     }
 
@@ -492,12 +488,17 @@ private:
         bhttp::async_write(stream_, *message,
                            [self = this->shared_from_this(), message, status, keep](
                                beast::error_code ec, std::size_t bytes) {
-                               self->log(status, bytes);
-                               if (ec || !keep) return self->close_gracefully();
-                               self->request_.reset();
-                               self->end_streaming();
-                               self->read_request();
+                               self->written(ec, bytes, status, keep);
                            });
+    }
+
+    // written ends a response: log it, then read the next request or close.
+    void written(beast::error_code ec, std::size_t bytes, int status, bool keep) {
+        log(status, bytes);
+        if (ec || !keep) return close_gracefully();
+        request_.reset();
+        end_streaming();
+        read_request();
     }
 
     void log(int status, std::size_t bytes) {
