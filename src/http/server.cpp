@@ -41,13 +41,7 @@ struct FlatResponse {
 bool has_body(int status) { return status >= 200 && status != 204 && status != 304; }
 
 bool framing_field(std::string_view name) {
-    auto same = [&](std::string_view want) {
-        if (name.size() != want.size()) return false;
-        for (std::size_t i = 0; i < name.size(); ++i)
-            if ((name[i] | 0x20) != want[i]) return false;
-        return true;
-    };
-    return same("content-length") || same("transfer-encoding") || same("connection");
+    return iequals(name, "content-length") || iequals(name, "transfer-encoding") || iequals(name, "connection");
 }
 
 // serialize_head writes the status line, the fields (already checked for CR/LF/NUL when they
