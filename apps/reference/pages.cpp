@@ -151,8 +151,9 @@ Response login(State& state, Request& req) {
     if (check.outcome == LoginOutcome::bad_credentials)
         return render(state, req, "login.html", {{"error", "Invalid credentials"}, {"next", next}}, 401);
     auto& session = bp::session(req);
-    session.bind_user(username);  // a new id: the pre-login one can no longer be fixed on us
-    session.rotate();
+    // A new id (the pre-login one can no longer be fixed on us), bound to the user, and the
+    // login time that makes it "fresh" for /account/password (auth::is_fresh).
+    bulwark::auth::login_user(session, username);
     req.set_identity(username);
     if (state.services.audit)
         state.services.audit->log(bulwark::audit::Event::authn_login_success,
