@@ -2,14 +2,12 @@
 // handler through a shared_ptr, read-only afterwards (each member is thread-safe itself).
 #pragma once
 
-#include <bulwark/account.hpp>
 #include <bulwark/apikey.hpp>
 #include <bulwark/auth.hpp>
 #include <bulwark/config.hpp>
 #include <bulwark/db.hpp>
 #include <bulwark/http.hpp>
 #include <bulwark/jwt.hpp>
-#include <bulwark/mail.hpp>
 #include <bulwark/password.hpp>
 #include <bulwark/pipeline.hpp>
 #include <bulwark/ratelimit.hpp>
@@ -23,10 +21,6 @@
 #include <vector>
 
 namespace reference::detail {
-
-// EmailVerification (EMAIL_VERIFICATION): off sends no verification mail; optional (the
-// default) sends it and lets the user log in meanwhile; required refuses login until verified.
-enum class EmailVerification { off, optional, required };
 
 struct State {
     explicit State(bulwark::db::Database database) : db(std::move(database)) {}
@@ -47,16 +41,6 @@ struct State {
     // Both logins: attempts per address and failures per account, counted in the store.
     std::unique_ptr<bulwark::ratelimit::Limiter> login_limiter;
     std::unique_ptr<bulwark::auth::LoginThrottle> login_throttle;
-    // Account flows (account_recovery.cpp, setup_account). outbox: mail off the request path
-    // (SMTP_URL, or the console in development; null only in production without SMTP_URL,
-    // where a start check refuses to start). account_tokens: single-use mailed-link tokens;
-    // their user id is the username. Links in mail start with public_url (PUBLIC_URL).
-    std::unique_ptr<bulwark::mail::Outbox> outbox;
-    std::unique_ptr<bulwark::account::Tokens> account_tokens;
-    std::unique_ptr<bulwark::ratelimit::Limiter> account_limiter;  // key prefix "rl-account|"
-    std::string mail_from;   // MAIL_FROM
-    std::string public_url;  // PUBLIC_URL without a trailing slash
-    EmailVerification email_verification = EmailVerification::optional;  // EMAIL_VERIFICATION
 };
 
 // The folder holding templates/, static/ and migrations/ (BULWARK_REFERENCE_DIR overrides the
@@ -96,14 +80,6 @@ void add_csp_report(bulwark::App& app, const std::shared_ptr<State>& state);
 // GET/POST /account/password, GET /account/sessions and its revoke forms.
 // ACCOUNT_FRESH_LOGIN_SECONDS (default 900) is read from `config`.
 void add_account_sessions(bulwark::App& app, const std::shared_ptr<State>& state, const bulwark::Config& config);
-
-// setup_account (account_recovery.cpp) fills the account members of State; add_account_recovery
-// adds /verify-email, /forgot-password and /reset-password.
-void setup_account(bulwark::App& app, const bulwark::Config& config, State& state);
-void add_account_recovery(bulwark::App& app, const std::shared_ptr<State>& state);
-// send_mail queues a plain-text mail from MAIL_FROM; false when it could not be queued
-// (never blocks, never throws for a bad address).
-bool send_mail(State& state, std::string to, std::string subject, std::string body);
 
 // DbKeyRepository keeps API keys (hashes only) in the api_keys table.
 std::shared_ptr<bulwark::apikey::Repository> make_key_repository(bulwark::db::Database db);

@@ -124,13 +124,10 @@ void build(bulwark::App& app, const bulwark::Config& config) {
     state->login_throttle =
         std::make_unique<bulwark::auth::LoginThrottle>(state->services.store, *state->login_limiter, throttle);
 
-    detail::setup_account(app, config, *state);
-
     detail::add_pages(app, state);
     detail::add_api(app, state);
     detail::add_uploads(app, state);
     detail::add_csp_report(app, state);
-    detail::add_account_recovery(app, state);
     detail::add_account_sessions(app, state, config);
 }
 
