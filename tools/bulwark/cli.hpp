@@ -1,6 +1,7 @@
 // The `bulwark` command's subcommands, one file per topic: main.cpp wires them to CLI11,
 // database.cpp has `db upgrade` / `db status` and the shared database opening, api_key.cpp
-// `api-key create|list|revoke`, user.cpp `create-user`.
+// `api-key create|list|revoke`, user.cpp `create-user`, audit*.cpp `audit URL` (audit.hpp),
+// new_project.cpp `new DIR`.
 //
 // Every command that touches the reference app's data opens it exactly as `serve` does (the
 // same settings: flags, then the environment, then .env; DATABASE_URL or the instance
@@ -82,5 +83,30 @@ std::string printable(std::string_view text);
 
 // format_time: Unix seconds as `2026-11-29T06:10:00Z`; "-" for none.
 std::string format_time(std::optional<std::int64_t> unix_seconds);
+
+// AuditFlags: `bulwark audit URL` (audit.cpp; the checks in audit.hpp). The form defaults are
+// the reference app's.
+struct AuditFlags {
+    std::string url;
+    std::string http_url;  // where the HTTPS-redirect probe goes; default http://HOST/
+    std::string ca_file;   // a PEM bundle to trust instead of the system's
+    bool insecure = false; // no certificate checks (printed in the report)
+    int timeout_seconds = 10;
+    std::string login_path = "/login";
+    std::string register_path = "/register";
+    std::string username_field = "username";
+    std::string password_field = "password";
+    std::string csrf_field;   // empty: any hidden field named like a CSRF token
+    std::string cookie_name;  // empty: the first cookie whose name has "session"
+};
+// audit_site probes the site and prints the graded report: exit 0 when no check fails, 1 when
+// one does or the arguments are unusable.
+int audit_site(const AuditFlags& flags);
+
+// new_project writes a new app's skeleton into `dir` (new_project.cpp): refuses (exit 1) a
+// non-empty folder or a name that is not [a-z][a-z0-9_-]{0,39} (the folder's name, or --name).
+int new_project(const std::string& dir, const std::string& name);
+// valid_project_name: the rule new_project applies (a CMake project and target name).
+bool valid_project_name(std::string_view name) noexcept;
 
 }  // namespace bulwark::cli

@@ -205,6 +205,25 @@ int main(int argc, char** argv) {
         cmd->add_option("--database-url", flags.database_url, "sqlite:///path or postgresql://... (or DATABASE_URL)");
     }
 
+    cli::AuditFlags audit;
+    auto* audit_cmd = app.add_subcommand("audit", "Check a running site against the security checklist; exit 1 when a check fails");
+    audit_cmd->add_option("url", audit.url, "The site's address, https://host[:port]/")->required();
+    audit_cmd->add_option("--http-url", audit.http_url, "Where to test the HTTPS redirect (default http://HOST/)");
+    audit_cmd->add_option("--ca-file", audit.ca_file, "PEM certificates to trust (e.g. a test CA)");
+    audit_cmd->add_flag("--insecure", audit.insecure, "Skip certificate checks (said so in the report)");
+    audit_cmd->add_option("--timeout", audit.timeout_seconds, "Seconds per request")->check(CLI::Range(1, 60))->capture_default_str();
+    audit_cmd->add_option("--login-path", audit.login_path, "The login form's path")->capture_default_str();
+    audit_cmd->add_option("--register-path", audit.register_path, "The sign-up form's path")->capture_default_str();
+    audit_cmd->add_option("--username-field", audit.username_field, "The login form's username field")->capture_default_str();
+    audit_cmd->add_option("--password-field", audit.password_field, "The login form's password field")->capture_default_str();
+    audit_cmd->add_option("--csrf-field", audit.csrf_field, "The hidden CSRF field (default: any named like a token)");
+    audit_cmd->add_option("--cookie", audit.cookie_name, "The session cookie's name (default: the first with \"session\")");
+
+    std::string new_dir, new_name;
+    auto* new_cmd = app.add_subcommand("new", "Write a new app's skeleton that builds against the installed Bulwark");
+    new_cmd->add_option("dir", new_dir, "A new or empty folder")->required();
+    new_cmd->add_option("--name", new_name, "The project's name (default: the folder's), [a-z][a-z0-9_-]*");
+
     app.add_subcommand("gen-secret", "Print a new random SECRET_KEY (384 bits, base64url)");
     app.add_subcommand("hash-password", "Hash a password read from the terminal (no echo) or stdin");
 
@@ -219,6 +238,8 @@ int main(int argc, char** argv) {
         if (key_list_cmd->parsed()) return cli::api_key_list(flags);
         if (key_revoke_cmd->parsed()) return cli::api_key_revoke(flags, key);
         if (user_cmd->parsed()) return cli::create_user(flags, user);
+        if (audit_cmd->parsed()) return cli::audit_site(audit);
+        if (new_cmd->parsed()) return cli::new_project(new_dir, new_name);
         if (app.got_subcommand("gen-secret")) {
             std::printf("%s\n", bulwark::crypto::random_token(48).c_str());
             return 0;
