@@ -109,11 +109,12 @@ Result<Identity, Error> verify_id_token(std::string_view untrusted_token, const 
     if (!iat) return iat.error();
     if (!nbf) return nbf.error();
     if (!*exp || !*iat) return Error::missing_claim;
-    // Subtractions, not additions to a claim: an attacker's INT64_MAX must not overflow.
-    if (check.now - leeway > **exp) return Error::expired;
-    if (**iat - leeway > check.now) return Error::issued_in_future;
-    if (*nbf && **nbf - leeway > check.now) return Error::issued_in_future;
-    if (check.now - **iat > check.max_token_age.count() + leeway) return Error::too_old;
+    // Arithmetic on our own clock only, never on a claim: an attacker's INT64_MIN or
+    // INT64_MAX must not overflow.
+    if (**exp < check.now - leeway) return Error::expired;
+    if (**iat > check.now + leeway) return Error::issued_in_future;
+    if (*nbf && **nbf > check.now + leeway) return Error::issued_in_future;
+    if (**iat < check.now - check.max_token_age.count() - leeway) return Error::too_old;
 
     // The nonce ties the token to this browser's login (Core §3.1.3.7 item 11): a token
     // captured from another login, or injected by an attacker, carries another one.
