@@ -48,6 +48,7 @@ Response api_login(State& state, Request& req) {
         return r;
     }
     if (check.outcome == LoginOutcome::bad_credentials) return json_message("msg", "Bad credentials", 401);
+    if (login_needs_verification(state, req, username)) return json_message("msg", "Email address not verified", 403);
     auto pair = state.tokens->issue_pair(username);
     if (!pair) throw std::runtime_error("token issue failed");
     if (state.services.audit)

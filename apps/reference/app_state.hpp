@@ -2,12 +2,14 @@
 // handler through a shared_ptr, read-only afterwards (each member is thread-safe itself).
 #pragma once
 
+#include <bulwark/account.hpp>
 #include <bulwark/apikey.hpp>
 #include <bulwark/auth.hpp>
 #include <bulwark/config.hpp>
 #include <bulwark/db.hpp>
 #include <bulwark/http.hpp>
 #include <bulwark/jwt.hpp>
+#include <bulwark/mail.hpp>
 #include <bulwark/password.hpp>
 #include <bulwark/pipeline.hpp>
 #include <bulwark/ratelimit.hpp>
@@ -21,6 +23,11 @@
 #include <vector>
 
 namespace reference::detail {
+
+// EmailVerification (EMAIL_VERIFICATION): off sends no verification mail; optional (the
+// default) sends it and lets the user log in meanwhile; required refuses login until verified.
+enum class EmailVerification { off, optional, required };
+struct AccountRecovery;  // account_recovery.cpp: its own jobs thread and remember-me revoker
 
 struct State {
     explicit State(bulwark::db::Database database) : db(std::move(database)) {}
@@ -41,6 +48,22 @@ struct State {
     // Both logins: attempts per address and failures per account, counted in the store.
     std::unique_ptr<bulwark::ratelimit::Limiter> login_limiter;
     std::unique_ptr<bulwark::auth::LoginThrottle> login_throttle;
+    // Account flows (account_recovery.cpp, setup_account). outbox: mail off the request path
+    // (SMTP_URL, or the console in development; null only in production without SMTP_URL,
+    // where a start check refuses to start). account_tokens: single-use mailed-link tokens;
+    // their user id is the username. Links in mail start with public_url (PUBLIC_URL).
+    std::unique_ptr<bulwark::mail::Outbox> outbox;
+    std::unique_ptr<bulwark::account::Tokens> account_tokens;
+    std::unique_ptr<bulwark::ratelimit::Limiter> account_limiter;  // key prefix "rl-account|"
+    std::string mail_from;   // MAIL_FROM
+    std::string public_url;  // PUBLIC_URL without a trailing slash
+    EmailVerification email_verification = EmailVerification::optional;  // EMAIL_VERIFICATION
+    // ACCOUNT_MAIL_RATE_LIMIT (default "3 per hour"): mails per address / per user (reset, resend).
+    std::vector<bulwark::ratelimit::Limit> account_mail_limits;
+    std::string forgot_rate_limit;  // FORGOT_PASSWORD_RATE_LIMIT, per client address ("10 per hour")
+    // Work done off the request path (the reset lookup, so both answers take the same time).
+    // Declared last: destroyed (its worker joined) before the members its jobs use.
+    std::shared_ptr<AccountRecovery> account_recovery;
 };
 
 // The folder holding templates/, static/ and migrations/ (BULWARK_REFERENCE_DIR overrides the
@@ -80,6 +103,24 @@ void add_csp_report(bulwark::App& app, const std::shared_ptr<State>& state);
 // GET/POST /account/password, GET /account/sessions and its revoke forms.
 // ACCOUNT_FRESH_LOGIN_SECONDS (default 900) is read from `config`.
 void add_account_sessions(bulwark::App& app, const std::shared_ptr<State>& state, const bulwark::Config& config);
+
+// setup_account (account_recovery.cpp) fills the account members of State; add_account_recovery
+// adds /verify-email, /forgot-password and /reset-password.
+void setup_account(bulwark::App& app, const bulwark::Config& config, State& state);
+void add_account_recovery(bulwark::App& app, const std::shared_ptr<State>& state);
+// email_unverified: EMAIL_VERIFICATION=required and the user's address is not verified yet;
+// both logins refuse such a user (login.cpp callers), and a fresh link is mailed (rate limited).
+bool login_needs_verification(State& state, const bulwark::Request& req, std::string_view username);
+// start_email_verification mails a verification link for the address (registration, resend).
+void start_email_verification(State& state, const bulwark::Request& req, std::string_view username,
+                              std::string_view email);
+// request_email_change mails a confirmation link to the new address and a notice to the old
+// one; the address changes only when the link is followed (GET /confirm-email/<token>).
+void request_email_change(State& state, const bulwark::Request& req, std::string_view username,
+                          std::string_view new_email);
+// send_mail queues a plain-text mail from MAIL_FROM; false when it could not be queued
+// (never blocks, never throws for a bad address).
+bool send_mail(State& state, std::string to, std::string subject, std::string body);
 
 // DbKeyRepository keeps API keys (hashes only) in the api_keys table.
 std::shared_ptr<bulwark::apikey::Repository> make_key_repository(bulwark::db::Database db);

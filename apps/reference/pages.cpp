@@ -127,6 +127,7 @@ Response register_user(State& state, Request& req) {
             return Response::json(R"({"errors": {"username": ["Username already taken."]}})", 409);
         throw std::runtime_error("insert user: " + id.error().diagnostic_for_log());
     }
+    start_email_verification(state, req, username, email);  // EMAIL_VERIFICATION=off: nothing
     return Response::redirect("/login");
 }
 
@@ -150,6 +151,12 @@ Response login(State& state, Request& req) {
     }
     if (check.outcome == LoginOutcome::bad_credentials)
         return render(state, req, "login.html", {{"error", "Invalid credentials"}, {"next", next}}, 401);
+    if (login_needs_verification(state, req, username))  // EMAIL_VERIFICATION=required, not yet verified
+        return render(state, req, "account_notice.html",
+                      {{"title", "Confirm your email address first"},
+                       {"message", "This account's email address is not confirmed yet. We have sent a new "
+                                   "link to it; follow it, then log in."}},
+                      403);
     auto& session = bp::session(req);
     // A new id (the pre-login one can no longer be fixed on us), bound to the user, and the
     // login time that makes it "fresh" for /account/password (auth::is_fresh).
@@ -199,8 +206,8 @@ Response update_profile(State& state, Request& req) {
         errors.add("email", "Invalid email address.");
         return validation_failed(errors);
     }
-    auto r = state.db.execute("UPDATE users SET email = ? WHERE username = ?", email, req.identity());
-    if (!r) throw std::runtime_error("update profile: " + r.error().diagnostic_for_log());
+    // The new address takes effect once the link mailed to it is followed; the old one is told.
+    request_email_change(state, req, req.identity(), email);
     return Response::redirect("/");
 }
 

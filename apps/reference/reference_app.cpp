@@ -34,7 +34,8 @@ bulwark::Response render(State& state, bulwark::Request& req, std::string_view n
     if (logged_in) context["user"] = req.identity();
     // A CSRF token creates a session; anonymous pages without a form must not, or every
     // visit (and every crawler) would leave a session record in the store.
-    const bool has_form = logged_in || name == "register.html" || name == "login.html";
+    const bool has_form = logged_in || name == "register.html" || name == "login.html" ||
+                          name == "forgot_password.html" || name == "reset_password.html";
     auto page = state.templates->render(
         name, context, {.csp_nonce = bp::csp_nonce(req), .csrf_token = has_form ? bp::csrf_token(req) : std::string()});
     if (!page) throw std::runtime_error("template: " + page.error().to_string());
@@ -124,10 +125,13 @@ void build(bulwark::App& app, const bulwark::Config& config) {
     state->login_throttle =
         std::make_unique<bulwark::auth::LoginThrottle>(state->services.store, *state->login_limiter, throttle);
 
+    detail::setup_account(app, config, *state);
+
     detail::add_pages(app, state);
     detail::add_api(app, state);
     detail::add_uploads(app, state);
     detail::add_csp_report(app, state);
+    detail::add_account_recovery(app, state);
     detail::add_account_sessions(app, state, config);
 }
 

@@ -210,9 +210,15 @@ TEST_P(ReferencePages, UpdateProfile) {
     ASSERT_EQ(login_form(c, "dave", kPassword).status, 303);
     const auto token = token_in(c.get("/").body);
     EXPECT_EQ(c.post_form("/update-profile", {{"email", "bad"}, {"csrf_token", token}}).status, 400);
-    auto ok = c.post_form("/update-profile", {{"email", "dave@example.com"}, {"csrf_token", token}});
+    auto ok = c.post_form("/update-profile", {{"email", "dave.new@example.com"}, {"csrf_token", token}});
     EXPECT_EQ(ok.status, 303);
     EXPECT_EQ(ok.header("Location").value_or(""), "/");
+    // The new address waits for the link mailed to it (account_recovery_test.cpp follows it).
+    auto db = bulwark::db::Database::open(a.config.database_url);
+    ASSERT_TRUE(db);
+    auto email = db->one<std::string>("SELECT email FROM users WHERE username = ?", "dave");
+    ASSERT_TRUE(email && *email);
+    EXPECT_EQ(**email, "user@example.com");
 }
 
 TEST_P(ReferenceApi, LoginTokensRefreshLogout) {
@@ -405,7 +411,8 @@ TEST_P(ReferencePages, UploadAndDownload) {
 
 TEST_P(ReferenceProduction, SecureCookiesHstsAndRedirect) {
     reference_test::App a(GetParam(), std::map<std::string, std::string>{
-        {"BULWARK_ENV", "production"}, {"SECRET_KEY", bulwark::crypto::random_token(48)}});
+        {"BULWARK_ENV", "production"}, {"SECRET_KEY", bulwark::crypto::random_token(48)},
+        {"SMTP_URL", "smtp://mail.example.com:587"}, {"PUBLIC_URL", "https://localhost"}});
     TestClient plain(a.app);
     auto redirect = plain.get("/register");
     EXPECT_EQ(redirect.status, 301);
