@@ -28,6 +28,7 @@
 #include <bulwark/csrf.hpp>
 #include <bulwark/headers.hpp>
 #include <bulwark/http.hpp>
+#include <bulwark/metrics.hpp>
 #include <bulwark/ratelimit.hpp>
 #include <bulwark/session.hpp>
 #include <bulwark/store.hpp>
@@ -39,6 +40,21 @@
 #include <vector>
 
 namespace bulwark::pipeline {
+
+// kMetricsScope: the API-key scope that may read /metrics from any address.
+inline constexpr std::string_view kMetricsScope = "metrics";
+
+// MetricsOptions: the /metrics page (docs/metrics.md). It is answered only to a loopback
+// client (Request::client_address: the socket peer, or what a TRUSTED_PROXIES hop reported,
+// so a remote client behind a local proxy is refused) or to an API key the app vouches for;
+// anyone else gets the same 404 as an unknown path.
+struct MetricsOptions {
+    std::string path = "/metrics";
+    // api_key_allows gets the X-API-Key value and returns true for a valid key with the
+    // `metrics` scope: `keys.authenticate_scoped(key, kMetricsScope).ok()`.
+    // Unset: loopback only.
+    std::function<bool(std::string_view untrusted_key)> api_key_allows;
+};
 
 // Services: the shared objects the stages use. Every pointer may be null, which turns that
 // stage off (visibly, in the code that builds the Services). make_services fills them all.
@@ -59,6 +75,10 @@ struct Services {
     std::function<const crypto::SecretBytes*(Request&)> csrf_secret;
     // error_log receives handler exceptions the headers stage turns into 500s.
     std::function<void(std::string_view request_id, std::string_view what)> error_log;
+    // metrics: null (the default) means no /metrics page and no request counting;
+    // enable_metrics sets both fields.
+    std::shared_ptr<metrics::Registry> metrics;
+    std::shared_ptr<const MetricsOptions> metrics_options;
 };
 
 // make_services builds the defaults from the configuration: the store (REDIS_URL or an
@@ -68,7 +88,15 @@ struct Services {
 // exceptions (std::invalid_argument / std::runtime_error) on bad settings, at start only.
 Services make_services(const Config& config);
 
+// enable_metrics turns on request metrics and the /metrics page; call it before
+// install_defaults, which then installs the counting stage outermost (so refusals such as a
+// 429 or a CSRF 400 are counted too) and the page's route. The page holds requests by route
+// pattern and status, a latency histogram, 429 answers and the security log's event counts.
+// Returns the registry, for the app's own metrics.
+std::shared_ptr<metrics::Registry> enable_metrics(Services& services, MetricsOptions options = {});
+
 // install_defaults adds the stages to `app` (call it before any other App::use), in order:
+//   0. request metrics (only with enable_metrics) outermost, so it times and counts every answer
 //   1. secure headers + CSP nonce   outermost, so every answer (also refusals and 500s) gets them
 //   2. HTTPS redirect (production)   before anything reads cookies or a body sent in clear
 //   3. CORS                          preflights answered before quotas; headers also on 429s

@@ -14,7 +14,12 @@ Services make_services(const Config& config) {
         throw std::runtime_error(std::string("pipeline: cannot open the store (") +
                                  std::string(store::error_name(opened.error())) + ")");
     s.store = *opened;
-    s.limiter = std::make_shared<ratelimit::Limiter>(s.store);
+    // A shared store that cannot answer refuses rate-limited requests (503 + Retry-After)
+    // instead of counting per instance: N instances would otherwise allow N times the limit
+    // on exactly the routes that need one (logins). The memory store never fails.
+    ratelimit::Config limits;
+    limits.on_store_failure = ratelimit::OnStoreFailure::fail_closed;
+    s.limiter = std::make_shared<ratelimit::Limiter>(s.store, limits);
     // CORS only on /api, as the contract says; with no CORS_ORIGINS nothing is allowed, but
     // Vary: Origin is still sent there so caches never mix answers.
     s.cors = std::make_shared<const cors::Cors>(std::vector<cors::Policy>{cors::Policy{

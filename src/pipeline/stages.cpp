@@ -1,10 +1,15 @@
 // The default middleware stages and the per-request helpers handlers use (nonce, session,
 // CSRF token). Each stage is a lambda over shared, immutable state; no stage keeps anything
 // per request outside `req.local<...>()`.
+#include "metrics_stage.hpp"
+
 #include <bulwark/form.hpp>
 #include <bulwark/pipeline.hpp>
 #include <bulwark/upload.hpp>
 
+#include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <map>
 #include <mutex>
@@ -23,6 +28,9 @@ struct State {
     headers::Environment environment = headers::Environment::development;
     mutable std::mutex limits_mutex;
     mutable std::map<const RouteOptions*, std::vector<ratelimit::Limit>> limits_cache;
+    // The second (steady clock) of the last store-outage line, so an outage logs once a
+    // second, not once per request.
+    mutable std::atomic<std::int64_t> last_outage_log{-1};
 };
 
 // CsrfSecretCache: the session's secret decoded once per request.
@@ -59,6 +67,26 @@ audit::Context context_of(const Request& req) {
 void log_event(const State& st, audit::Event event, const Request& req,
                std::initializer_list<audit::Field> fields = {}) {
     if (st.services.audit) st.services.audit->log(event, context_of(req), fields);
+}
+
+// log_store_outage writes one error-log line a second while the shared store (Redis) cannot
+// answer; `what` is a fixed name (never request text).
+void log_store_outage(const State& st, const Request& req, std::string_view what) {
+    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                         std::chrono::steady_clock::now().time_since_epoch()).count();
+    auto last = st.last_outage_log.load(std::memory_order_relaxed);
+    if (last == now || !st.last_outage_log.compare_exchange_strong(last, now)) return;
+    const std::string message = "store unavailable: " + std::string(what) + " refused (fails closed)";
+    if (st.services.error_log) st.services.error_log(req.request_id(), message);
+    else std::fprintf(stderr, "error request_id=%s %s\n", req.request_id().c_str(), message.c_str());
+}
+
+// unavailable answers 503 with Retry-After: the store a security decision needs is down, so
+// the request is refused rather than waved through (or blamed on the client with a 4xx).
+Response unavailable(const Request& req, std::chrono::seconds retry_after) {
+    Response response = App::error_response(req, 503);
+    response.headers().set("Retry-After", std::to_string(std::max<std::int64_t>(1, retry_after.count())));
+    return response;
 }
 
 // merge_header adds one field; Vary is merged with what the handler set instead of replaced.
@@ -248,6 +276,12 @@ Middleware ratelimit_stage(std::shared_ptr<const State> st) {
         const std::string scope = route->name.empty() ? req.method() + " " + req.path() : route->name;
         auto d = st->services.limiter->check(scope, ratelimit::address_key(req.client_address()), limits);
         Response response;
+        if (!d.allowed && d.degraded) {
+            // The shared counters cannot be read (fail_closed): the client is not over its
+            // limit as far as anyone knows, so 503, not 429.
+            log_store_outage(*st, req, "rate limit");
+            return unavailable(req, d.retry_after);
+        }
         if (!d.allowed) {
             if (d.first_exceeded_in_window)
                 log_event(*st, audit::Event::excess_rate_limit_exceeded, req, {{"scope", scope}});
@@ -272,6 +306,8 @@ Middleware session_stage(std::shared_ptr<const State> st) {
         slot.present = true;
         if (slot.session.state() == session::LoadState::expired)
             log_event(*st, audit::Event::session_expired, req);
+        // An unreadable session grants nothing: the request goes on as anonymous.
+        if (slot.session.state() == session::LoadState::store_error) log_store_outage(*st, req, "session load");
         if (!slot.session.user_id().empty()) req.set_identity(slot.session.user_id());
         Response response = next(req);
         const bool was_new = slot.session.is_new();
@@ -309,6 +345,15 @@ Middleware csrf_stage(std::shared_ptr<const State> st) {
         // the session cookie (bearer-token APIs).
         if (csrf::is_safe_method(req.method()) || route == nullptr || route->csrf_exempt)
             return next(req);
+        // The session holding the CSRF secret was sent but could not be read: the check
+        // cannot be made, and the client did nothing wrong, so 503 rather than a CSRF 400.
+        if (!st->services.csrf_secret) {
+            if (const auto* slot = req.find_local<SessionSlot>();
+                slot != nullptr && slot->present && slot->session.state() == session::LoadState::store_error) {
+                log_store_outage(*st, req, "CSRF check");
+                return unavailable(req, std::chrono::seconds{5});
+            }
+        }
         const auto token = submitted_token(req);
         csrf::RequestFacts facts{
             .method = req.method(),
@@ -354,6 +399,7 @@ void install_defaults(App& app, const Config& config, Services& services) {
             }
         }
     });
+    if (services.metrics) detail::install_metrics(app, services);  // 0: counts and times every answer
     app.use(headers_stage(shared));                            // 1: every answer gets the headers
     if (config.is_production()) app.use(https_stage(shared));  // 2: nothing read over plain HTTP
     if (services.cors) app.use(cors_stage(shared));            // 3: preflights cost no quota

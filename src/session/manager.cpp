@@ -142,6 +142,13 @@ Result<std::optional<CookieSpec>, SaveError> Manager::save(Session& s) const {
     }
 
     const bool empty = s.data_.empty() && s.user_id_.empty();
+    // A session the store could not read may still be there (Redis hung or restarting with
+    // its data): keep the browser's cookie rather than deleting it, so the user is logged in
+    // again once the store answers. It granted nothing meanwhile (load left it empty).
+    if (s.state_ == LoadState::store_error && empty && !s.destroy_) {
+        finish();
+        return std::optional<CookieSpec>();
+    }
     // Unchanged data was size-checked when it was loaded; serializing it again on every
     // read-only request would be the largest cost of a logged-in GET.
     if ((s.modified_ || s.id_.empty()) && detail::data_size(s.data_) > m.options.max_data_bytes)

@@ -375,6 +375,30 @@ TEST(SessionManager, StoreDownFailsClosed) {
     EXPECT_EQ(c.error(), SaveError::store_unavailable);
 }
 
+// A cookie the store could not look up is left alone (no Max-Age=0), so the session works
+// again when the store answers; it granted nothing in between.
+TEST(SessionManager, StoreDownKeepsTheCookieForLater) {
+    auto store = *store::open("memory://");
+    Manager up(store, test_keys());
+    Session s = up.load("");
+    s.bind_user("alice");
+    auto made = up.save(s);
+    ASSERT_TRUE(made && *made);
+    const std::string cookie = (*made)->value;
+
+    Manager down(std::make_shared<testing_stores::DownStore>(), test_keys());
+    Session unread = down.load(cookie);
+    EXPECT_EQ(unread.state(), LoadState::store_error);
+    EXPECT_TRUE(unread.user_id().empty());
+    auto kept = down.save(unread);
+    ASSERT_TRUE(kept);
+    EXPECT_FALSE(*kept) << "no Set-Cookie: deleting the cookie would log the user out for good";
+
+    Session back = up.load(cookie);
+    EXPECT_EQ(back.state(), LoadState::loaded);
+    EXPECT_EQ(back.user_id(), "alice");
+}
+
 TEST(SessionManager, BadConfigurationRefusesToStart) {
     auto store = *store::open("memory://");
     Options idle_over_absolute;
