@@ -104,18 +104,6 @@ bool init_digest(EVP_MD_CTX* ctx, const Key::Impl& k, bool sign) {
     return true;
 }
 
-std::array<std::uint8_t, EVP_MAX_MD_SIZE> hmac_of(const Key::Impl& k, crypto::ByteView data,
-                                                   unsigned int& len) {
-    std::array<std::uint8_t, EVP_MAX_MD_SIZE> out{};
-    len = 0;
-    std::unique_ptr<EVP_MAC_CTX, MacCtxFree> ctx(EVP_MAC_CTX_dup(k.mac_template.get()));
-    std::size_t written = 0;
-    if (ctx && EVP_MAC_update(ctx.get(), data.data(), data.size()) == 1 &&
-        EVP_MAC_final(ctx.get(), out.data(), &written, out.size()) == 1)
-        len = static_cast<unsigned int>(written);
-    return out;
-}
-
 }  // namespace
 
 bool is_hmac(Algorithm a) noexcept {
@@ -169,18 +157,7 @@ Key Key::hmac(Algorithm alg, crypto::SecretBytes secret, std::string kid) {
     impl->alg = alg;
     impl->kid = std::move(kid);
     impl->secret = std::move(secret);
-    impl->md = digest_of(alg);
-    EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
-    impl->mac_template.reset(mac ? EVP_MAC_CTX_new(mac) : nullptr);
-    EVP_MAC_free(mac);
-    char digest[16] = {};
-    std::string_view name = alg == Algorithm::hs256 ? "SHA256" : alg == Algorithm::hs384 ? "SHA384" : "SHA512";
-    name.copy(digest, sizeof digest - 1);
-    OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
-                           OSSL_PARAM_construct_end()};
-    auto key = impl->secret.reveal();
-    if (!impl->mac_template || EVP_MAC_init(impl->mac_template.get(), key.data(), key.size(), params) != 1)
-        throw std::runtime_error("jwt: HMAC initialisation failed");
+    impl->hmac = std::make_unique<const HmacState>(alg, impl->secret.reveal());
     return Key(std::move(impl));
 }
 
@@ -239,11 +216,10 @@ std::string Key::private_pem() const {
 Result<crypto::Bytes, JwtError> Key::sign_bytes(crypto::ByteView input) const {
     const Impl& k = *impl_;
     if (is_hmac(k.alg)) {
-        unsigned int len = 0;
-        auto mac = hmac_of(k, input, len);
-        if (len == 0) return JwtError::internal;
-        crypto::Bytes out(mac.begin(), mac.begin() + len);
-        crypto::wipe(mac.data(), mac.size());
+        std::uint8_t mac[kMaxMacSize];
+        std::size_t len = k.hmac->mac(input, mac);
+        crypto::Bytes out(mac, mac + len);
+        crypto::wipe(mac, sizeof mac);
         return out;
     }
     if (!k.has_private) return JwtError::internal;
@@ -270,10 +246,10 @@ Result<crypto::Bytes, JwtError> Key::sign_bytes(crypto::ByteView input) const {
 bool Key::verify_bytes(crypto::ByteView input, crypto::ByteView signature) const {
     const Impl& k = *impl_;
     if (is_hmac(k.alg)) {
-        unsigned int len = 0;
-        auto mac = hmac_of(k, input, len);
-        bool ok = len != 0 && crypto::equal(crypto::ByteView(mac.data(), len), signature);
-        crypto::wipe(mac.data(), mac.size());
+        std::uint8_t mac[kMaxMacSize];
+        std::size_t len = k.hmac->mac(input, mac);
+        bool ok = crypto::equal(crypto::ByteView(mac, len), signature);
+        crypto::wipe(mac, sizeof mac);
         return ok;
     }
     crypto::Bytes der;

@@ -1,6 +1,8 @@
 // Private: the shared state behind jwt::Key and the OpenSSL helpers around it.
 #pragma once
 
+#include "hmac_state.hpp"
+
 #include <bulwark/jwt.hpp>
 
 #include <openssl/evp.h>
@@ -14,18 +16,12 @@ struct PkeyFree {
 };
 using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
 
-struct MacCtxFree {
-    void operator()(EVP_MAC_CTX* c) const noexcept { EVP_MAC_CTX_free(c); }
-};
-
 struct Key::Impl {
     Algorithm alg = Algorithm::hs256;
     std::string kid;
     crypto::SecretBytes secret;  // HMAC only
-    const EVP_MD* md = nullptr;  // HMAC only (static EVP_sha* objects)
-    // HMAC only: a context already keyed, duplicated per call so the key schedule and the
-    // algorithm fetch are paid once, not per token.
-    std::unique_ptr<EVP_MAC_CTX, MacCtxFree> mac_template;
+    // HMAC only: the key schedule done once, so each token costs the hash alone.
+    std::unique_ptr<const HmacState> hmac;
     PkeyPtr pkey;                // asymmetric only
     bool has_private = false;
 };

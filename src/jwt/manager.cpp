@@ -1,5 +1,8 @@
 // jwt::Manager: access and refresh tokens in the Flask-JWT-Extended shape (type, fresh,
 // csrf claims), the jti blocklist and refresh rotation with reuse detection.
+#include "compact.hpp"
+#include "registered_claims.hpp"
+
 #include <bulwark/jwt.hpp>
 
 #include <boost/json/serialize.hpp>
@@ -15,17 +18,16 @@ constexpr std::size_t kRandomIdBytes = 16;  // 128 bits for jti, family and csrf
 constexpr std::string_view kReserved[] = {"iss", "sub", "aud", "exp", "nbf", "iat",
                                           "jti", "type", "fresh", "fam", "csrf"};
 
+// The claims Claims has fields for; any other name is a custom claim, which Claims::all holds.
+constexpr Name kClaimNames[] = {Name::exp, Name::nbf, Name::iat,  Name::iss, Name::sub, Name::aud,
+                                Name::jti, Name::type, Name::fresh, Name::fam, Name::csrf};
+
 std::string_view type_name(TokenType t) { return t == TokenType::access ? "access" : "refresh"; }
 
 std::int64_t system_now() {
     return std::chrono::duration_cast<std::chrono::seconds>(
                std::chrono::system_clock::now().time_since_epoch())
         .count();
-}
-
-const json::string* string_claim(const json::object& o, std::string_view name) {
-    const json::value* v = o.if_contains(name);
-    return v && v->is_string() ? &v->as_string() : nullptr;
 }
 
 }  // namespace
@@ -92,39 +94,53 @@ Result<TokenPair, JwtError> Manager::issue_pair(std::string_view identity,
 }
 
 Result<Claims, JwtError> Manager::verify(std::string_view token, TokenType expected) const {
-    auto jws = verify_compact(token, keys_);
-    if (!jws) return jws.error();
-    auto object = parse_json_object(jws->payload);
-    if (!object) return object.error();
+    // Every request with a token comes through here, so nothing is allocated before the token
+    // is known good, and the claim set becomes a DOM only when it has claims of the app's own.
+    ObjectReader reader;
+    DecodedToken decoded;
+    if (auto ok = verify_token(token, keys_, reader, decoded); !ok) return ok.error();
+    if (auto ok = reader.read(decoded.payload_json); !ok) return ok.error();
     Validation validation{now(), config_.leeway, config_.issuer, config_.audience};
-    if (auto ok = validate_claims(*object, validation); !ok) return ok.error();
+    if (auto ok = check_registered(registered_claims(reader), validation); !ok) return ok.error();
 
-    const json::object& o = *object;
-    const json::string* sub = string_claim(o, "sub");
-    const json::string* jti = string_claim(o, "jti");
-    const json::string* type = string_claim(o, "type");
-    if (!sub || !jti || !type || jti->empty()) return JwtError::missing_claim;
+    const Member& sub = reader[Name::sub];
+    const Member& jti = reader[Name::jti];
+    const Member& type = reader[Name::type];
+    if (sub.kind != Kind::string || jti.kind != Kind::string || type.kind != Kind::string ||
+        jti.text.empty())
+        return JwtError::missing_claim;
     Claims c;
-    if (*type == "access") c.type = TokenType::access;
-    else if (*type == "refresh") c.type = TokenType::refresh;
+    if (type.text == "access") c.type = TokenType::access;
+    else if (type.text == "refresh") c.type = TokenType::refresh;
     else return JwtError::bad_claim;
     if (c.type != expected) return JwtError::wrong_token_type;
-    if (const json::value* fresh = o.if_contains("fresh")) {
-        if (!fresh->is_bool()) return JwtError::bad_claim;
-        c.fresh = fresh->get_bool() ? Freshness::fresh : Freshness::not_fresh;
+    if (const Member& fresh = reader[Name::fresh]; fresh.kind != Kind::absent) {
+        if (fresh.kind != Kind::boolean) return JwtError::bad_claim;
+        c.fresh = fresh.b ? Freshness::fresh : Freshness::not_fresh;
     }
-    for (auto [name, field] : {std::pair{"fam", &c.family}, std::pair{"csrf", &c.csrf}}) {
-        if (const json::value* v = o.if_contains(name)) {
-            if (!v->is_string()) return JwtError::bad_claim;
-            field->assign(v->as_string().data(), v->as_string().size());
-        }
+    for (auto [name, field] : {std::pair{Name::fam, &c.family}, std::pair{Name::csrf, &c.csrf}}) {
+        const Member& m = reader[name];
+        if (m.kind == Kind::absent) continue;
+        if (m.kind != Kind::string) return JwtError::bad_claim;
+        field->assign(m.text);
     }
-    c.subject.assign(sub->data(), sub->size());
-    c.jti.assign(jti->data(), jti->size());
-    c.expires_at = o.at("exp").to_number<std::int64_t>();
-    if (const json::value* v = o.if_contains("iat")) c.issued_at = v->to_number<std::int64_t>();
-    if (const json::value* v = o.if_contains("nbf")) c.not_before = v->to_number<std::int64_t>();
-    c.all = std::move(*object);
+    c.subject.assign(sub.text);
+    c.jti.assign(jti.text);
+    // The dates passed check_registered: integers that fit an int64.
+    auto date = [&](Name n) {
+        const Member& m = reader[n];
+        return m.kind == Kind::int64 ? m.i : m.kind == Kind::uint64 ? static_cast<std::int64_t>(m.u) : 0;
+    };
+    c.expires_at = date(Name::exp);
+    c.issued_at = date(Name::iat);
+    c.not_before = date(Name::nbf);
+    std::size_t known = 0;
+    for (Name n : kClaimNames) known += reader[n].kind != Kind::absent;
+    if (reader.top_level_count() > known) {
+        auto object = parse_json_object(decoded.payload_json);  // read above, so it parses
+        if (!object) return object.error();
+        c.all = std::move(*object);
+    }
     if (auto ok = check_revocation(c); !ok) return ok.error();
     return c;
 }
