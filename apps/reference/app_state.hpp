@@ -122,6 +122,10 @@ void request_email_change(State& state, const bulwark::Request& req, std::string
 // (never blocks, never throws for a bad address).
 bool send_mail(State& state, std::string to, std::string subject, std::string body);
 
+// add_oidc_login (oidc_login.cpp): GET /login/oidc and its callback when OIDC_ISSUER is set
+// (404 otherwise); OIDC_CA_FILE trusts a private CA for the provider.
+void add_oidc_login(bulwark::App& app, const std::shared_ptr<State>& state, const bulwark::Config& config);
+
 // DbKeyRepository keeps API keys (hashes only) in the api_keys table.
 std::shared_ptr<bulwark::apikey::Repository> make_key_repository(bulwark::db::Database db);
 

@@ -133,6 +133,7 @@ void build(bulwark::App& app, const bulwark::Config& config) {
     detail::add_csp_report(app, state);
     detail::add_account_recovery(app, state);
     detail::add_account_sessions(app, state, config);
+    detail::add_oidc_login(app, state, config);
 }
 
 std::string create_api_key(const bulwark::Config& config, const std::string& name, const std::string& owner) {

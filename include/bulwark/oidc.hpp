@@ -91,7 +91,7 @@ struct Config {
     std::string issuer;                 // exact, compared byte for byte with discovery and iss
     std::string client_id;
     crypto::SecretBytes client_secret;  // empty: a public client (PKCE only)
-    std::string redirect_uri;           // as registered at the provider
+    std::string redirect_uri;           // as registered; empty: begin() is given one each time
     std::vector<std::string> scopes{"openid", "email", "profile"};  // "openid" is always sent
     ClientAuth client_auth = ClientAuth::client_secret_basic;
     std::vector<jwt::Algorithm> allowed_algorithms{jwt::Algorithm::rs256, jwt::Algorithm::ps256,
@@ -210,8 +210,9 @@ struct PendingLogin {
     std::string nonce;          // 256 bits, base64url
     std::string code_verifier;  // 256 bits, base64url (43 characters, RFC 7636 §4.1)
     std::int64_t created_at = 0;
+    std::string redirect_uri;   // sent again with the code (RFC 6749 §4.1.3)
 };
-PendingLogin new_pending_login(std::int64_t now);
+PendingLogin new_pending_login(std::int64_t now, std::string redirect_uri = {});
 // code_challenge_s256: BASE64URL(SHA256(verifier)) (RFC 7636 §4.2).
 std::string code_challenge_s256(std::string_view code_verifier);
 // to_json / pending_from_json: the session form of a PendingLogin (nullopt if damaged).
@@ -235,15 +236,18 @@ class Client {
 public:
     explicit Client(Config config, std::shared_ptr<Transport> transport = nullptr);
 
-    // begin: a fresh PendingLogin and the provider URL to redirect to.
-    Result<AuthRequest, Error> begin();
+    // begin: a fresh PendingLogin and the provider URL to redirect to. redirect_uri overrides
+    // Config::redirect_uri (an app that derives it from its own address); missing_field when
+    // neither is set.
+    Result<AuthRequest, Error> begin(std::string_view redirect_uri = {});
     // finish: state (constant time, within max_login_time), the code exchange with the
     // verifier, then verify_id_token with the pending nonce. The caller must have removed
     // `pending` from the session before calling, so a replay finds nothing.
     Result<Identity, Error> finish(const PendingLogin& pending, std::string_view untrusted_state,
                                    std::string_view untrusted_code);
     // exchange_code: the token request alone (exposed for tests of the provider's PKCE check).
-    Result<TokenResponse, Error> exchange_code(std::string_view code, std::string_view code_verifier);
+    Result<TokenResponse, Error> exchange_code(std::string_view code, std::string_view code_verifier,
+                                               std::string_view redirect_uri);
 
     const Config& config() const noexcept { return config_; }
     void set_clock_for_testing(std::function<std::int64_t()> now_unix_seconds);

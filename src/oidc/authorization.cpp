@@ -32,9 +32,10 @@ void percent_encode(std::string& out, std::string_view s) {
 
 }  // namespace
 
-PendingLogin new_pending_login(std::int64_t now) {
+PendingLogin new_pending_login(std::int64_t now, std::string redirect_uri) {
     // 32 random bytes each: 256 bits, above RFC 7636 §7.1's minimum for the verifier.
-    return PendingLogin{crypto::random_token(32), crypto::random_token(32), crypto::random_token(32), now};
+    return PendingLogin{crypto::random_token(32), crypto::random_token(32), crypto::random_token(32), now,
+                        std::move(redirect_uri)};
 }
 
 std::string code_challenge_s256(std::string_view code_verifier) {
@@ -44,7 +45,8 @@ std::string code_challenge_s256(std::string_view code_verifier) {
 
 boost::json::object to_json(const PendingLogin& p) {
     return boost::json::object{
-        {"state", p.state}, {"nonce", p.nonce}, {"verifier", p.code_verifier}, {"at", p.created_at}};
+        {"state", p.state}, {"nonce", p.nonce}, {"verifier", p.code_verifier}, {"at", p.created_at},
+        {"redirect_uri", p.redirect_uri}};
 }
 
 std::optional<PendingLogin> pending_from_json(const boost::json::value& untrusted) {
@@ -61,6 +63,9 @@ std::optional<PendingLogin> pending_from_json(const boost::json::value& untruste
     const auto* at = o.if_contains("at");
     if (!at || !at->is_int64()) return std::nullopt;
     p.created_at = at->as_int64();
+    const auto* uri = o.if_contains("redirect_uri");
+    if (!uri || !uri->is_string() || uri->as_string().size() > 2048) return std::nullopt;
+    p.redirect_uri = std::string(uri->as_string());
     return p;
 }
 
@@ -81,7 +86,8 @@ std::string authorization_url(const ProviderMetadata& provider, const Config& co
         if (s != "openid" && !s.empty()) scope += " " + s;
     const std::string query = form_encode({{"response_type", "code"},
                                            {"client_id", config.client_id},
-                                           {"redirect_uri", config.redirect_uri},
+                                           {"redirect_uri", pending.redirect_uri.empty() ? config.redirect_uri
+                                                                                         : pending.redirect_uri},
                                            {"scope", scope},
                                            {"state", pending.state},
                                            {"nonce", pending.nonce},

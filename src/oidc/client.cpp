@@ -16,7 +16,6 @@ bool is_hmac(jwt::Algorithm a) {
 void check_config(const Config& c) {
     if (c.issuer.empty()) throw std::invalid_argument("oidc: issuer is required");
     if (c.client_id.empty()) throw std::invalid_argument("oidc: client_id is required");
-    if (c.redirect_uri.empty()) throw std::invalid_argument("oidc: redirect_uri is required");
     if (!detail::check_url(c.issuer, c.insecure_http))
         throw std::invalid_argument("oidc: the issuer must be an https URL (http only for loopback, when allowed)");
     if (c.allowed_algorithms.empty()) throw std::invalid_argument("oidc: no allowed algorithm");
@@ -77,20 +76,23 @@ Result<std::shared_ptr<const Jwks>, Error> Client::jwks(bool force_refetch) {
     return jwks_;
 }
 
-Result<AuthRequest, Error> Client::begin() {
+Result<AuthRequest, Error> Client::begin(std::string_view redirect_uri) {
+    const std::string uri(redirect_uri.empty() ? std::string_view(config_.redirect_uri) : redirect_uri);
+    if (uri.empty()) return Error::missing_field;
     auto m = metadata();
     if (!m) return m.error();
-    auto pending = new_pending_login(now());
+    auto pending = new_pending_login(now(), uri);
     auto url = authorization_url(*m, config_, pending);
     return AuthRequest{std::move(url), std::move(pending)};
 }
 
-Result<TokenResponse, Error> Client::exchange_code(std::string_view code, std::string_view code_verifier) {
+Result<TokenResponse, Error> Client::exchange_code(std::string_view code, std::string_view code_verifier,
+                                                   std::string_view redirect_uri) {
     auto m = metadata();
     if (!m) return m.error();
     std::vector<std::pair<std::string, std::string>> fields{{"grant_type", "authorization_code"},
                                                             {"code", std::string(code)},
-                                                            {"redirect_uri", config_.redirect_uri},
+                                                            {"redirect_uri", std::string(redirect_uri)},
                                                             {"code_verifier", std::string(code_verifier)}};
     HttpRequest request{m->token_endpoint, {}, {}};
     const auto secret = config_.client_secret.reveal();
@@ -128,7 +130,8 @@ Result<Identity, Error> Client::finish(const PendingLogin& pending, std::string_
     if (!crypto::equal(untrusted_state, pending.state)) return Error::state_mismatch;
     if (untrusted_code.empty() || untrusted_code.size() > 2048) return Error::provider_error;
 
-    auto tokens = exchange_code(untrusted_code, pending.code_verifier);
+    auto tokens = exchange_code(untrusted_code, pending.code_verifier,
+                                pending.redirect_uri.empty() ? config_.redirect_uri : pending.redirect_uri);
     if (!tokens) return tokens.error();
 
     const IdTokenCheck check{config_.issuer, config_.client_id, pending.nonce, t, config_.leeway,
