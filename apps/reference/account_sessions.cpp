@@ -37,6 +37,10 @@ constexpr std::string_view kConfirmPath = "/login/confirm";
 struct Account {
     std::shared_ptr<State> state;
     std::chrono::seconds fresh_for{15 * 60};
+    // The app issues no remember-me cookies yet; tokens under auth's default options (the
+    // ones a remember-me login would use) are still revoked, so adding one later cannot
+    // leave a cookie alive across a password change.
+    std::unique_ptr<auth::RememberMe> remember;
 };
 
 void log(State& state, audit::Event event, const Request& req, std::initializer_list<audit::Field> fields = {}) {
@@ -202,6 +206,8 @@ Response change_password(Account& a, Request& req) {
         state.services.error_log(req.request_id(), "password change: ending other sessions failed");
     }
     session.rotate();
+    if (a.remember && !a.remember->revoke_all(user) && state.services.error_log)
+        state.services.error_log(req.request_id(), "password change: revoking remember-me tokens failed");
     log(state, audit::Event::authn_password_change, req, {{"sessions_ended", ended}});
     return Response::redirect("/");
 }
@@ -258,6 +264,8 @@ Response revoke_others(State& state, Request& req) {
 void add_account_sessions(bulwark::App& app, const std::shared_ptr<State>& state, const bulwark::Config& config) {
     auto a = std::make_shared<Account>();
     a->state = state;
+    a->remember = std::make_unique<auth::RememberMe>(
+        state->services.store, config.key_ring(), auth::RememberOptions{.production = config.is_production()});
     // ACCOUNT_FRESH_LOGIN_SECONDS: how long after a password was typed it counts as fresh.
     if (auto v = config.get("ACCOUNT_FRESH_LOGIN_SECONDS"); v && !v->empty()) {
         std::size_t used = 0;
