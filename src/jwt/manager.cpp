@@ -7,6 +7,7 @@
 
 #include <boost/json/serialize.hpp>
 
+#include <array>
 #include <stdexcept>
 
 namespace bulwark::jwt {
@@ -151,12 +152,40 @@ Result<Claims, JwtError> Manager::verify_fresh(std::string_view token) const {
     return c;
 }
 
+namespace {
+
+// StoreKey joins a store key on the stack (on every verify; a std::string only if it is long).
+class StoreKey {
+public:
+    StoreKey(std::string_view prefix, std::string_view kind, std::string_view id) {
+        const std::size_t n = prefix.size() + kind.size() + id.size();
+        if (n > inline_.size()) {
+            spilled_.reserve(n);
+            spilled_.append(prefix).append(kind).append(id);
+            view_ = spilled_;
+            return;
+        }
+        char* p = std::copy(prefix.begin(), prefix.end(), inline_.data());
+        p = std::copy(kind.begin(), kind.end(), p);
+        std::copy(id.begin(), id.end(), p);
+        view_ = std::string_view(inline_.data(), n);
+    }
+    std::string_view view() const noexcept { return view_; }
+
+private:
+    std::array<char, 128> inline_;
+    std::string spilled_;
+    std::string_view view_;
+};
+
+}  // namespace
+
 Result<void, JwtError> Manager::check_revocation(const Claims& c) const {
-    auto revoked = store_->get(config_.store_prefix + "revoked:" + c.jti);
+    auto revoked = store_->get(StoreKey(config_.store_prefix, "revoked:", c.jti).view());
     if (!revoked) return JwtError::store_unavailable;
     if (*revoked) return JwtError::revoked;
     if (!c.family.empty()) {
-        auto family = store_->get(config_.store_prefix + "family:" + c.family);
+        auto family = store_->get(StoreKey(config_.store_prefix, "family:", c.family).view());
         if (!family) return JwtError::store_unavailable;
         if (*family) return JwtError::revoked;
     }
