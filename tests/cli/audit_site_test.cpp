@@ -201,6 +201,9 @@ std::map<std::string, std::string> production_env(const Instance& instance) {
     env["BULWARK_ENV"] = "production";
     env["SECRET_KEY"] = bulwark::crypto::random_token(48);
     env["BULWARK_PORT"] = "0";
+    // Production asks where account mail goes and what its links say; no mail is sent here.
+    env["PUBLIC_URL"] = "https://127.0.0.1/";
+    env["SMTP_URL"] = "smtp://127.0.0.1:2525";
     return env;
 }
 
