@@ -1,163 +1,15 @@
 // Account recovery and address flows (issue 13): email verification, forgotten password,
 // password reset, email change. Tokens are account::Tokens (single-use, hashed, purpose-bound,
 // expiring); mail goes through State::outbox, off the request path.
-#include "app_state.hpp"
+#include "account_recovery.hpp"
 
 #include <bulwark/form.hpp>
 
 #include <chrono>
-#include <condition_variable>
-#include <deque>
-#include <functional>
-#include <mutex>
 #include <stdexcept>
-#include <thread>
 #include <tuple>
 
 namespace reference::detail {
-
-namespace mail = bulwark::mail;
-namespace account = bulwark::account;
-
-// Jobs: one worker thread and a bounded queue for work that must not run on the request
-// path. The destructor finishes the job in hand and drops the rest.
-class Jobs {
-public:
-    explicit Jobs(std::size_t limit) : limit_(limit), worker_([this] { run(); }) {}
-    ~Jobs() {
-        {
-            std::lock_guard lock(mutex_);
-            stopping_ = true;
-        }
-        wake_.notify_all();
-        worker_.join();
-    }
-    Jobs(const Jobs&) = delete;
-    Jobs& operator=(const Jobs&) = delete;
-
-    // post: false when the queue is full (never blocks a request).
-    bool post(std::function<void()> job) {
-        {
-            std::lock_guard lock(mutex_);
-            if (queue_.size() >= limit_) return false;
-            queue_.push_back(std::move(job));
-        }
-        wake_.notify_one();
-        return true;
-    }
-
-private:
-    void run() {
-        for (;;) {
-            std::function<void()> job;
-            {
-                std::unique_lock lock(mutex_);
-                wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-                if (stopping_) return;
-                job = std::move(queue_.front());
-                queue_.pop_front();
-            }
-            try {
-                job();
-            } catch (...) {  // a failed job costs that one mail; the worker goes on
-            }
-        }
-    }
-    std::size_t limit_;
-    std::mutex mutex_;
-    std::condition_variable wake_;
-    std::deque<std::function<void()>> queue_;
-    bool stopping_ = false;
-    std::thread worker_;  // last: started once the rest exists
-};
-
-// AccountRecovery: what only this file uses. The app issues no remember-me cookies yet; tokens
-// under auth's default options (the ones a remember-me login would use) are still revoked on a
-// reset, so adding remember-me later cannot leave a way around it.
-struct AccountRecovery {
-    explicit AccountRecovery(std::unique_ptr<bulwark::auth::RememberMe> r) : remember(std::move(r)) {}
-    std::unique_ptr<bulwark::auth::RememberMe> remember;
-    Jobs jobs{1000};  // last: its worker stops first
-};
-
-namespace {
-
-EmailVerification parse_email_verification(std::string_view v) {
-    if (v == "off") return EmailVerification::off;
-    if (v == "optional") return EmailVerification::optional;
-    if (v == "required") return EmailVerification::required;
-    throw std::invalid_argument("EMAIL_VERIFICATION must be off, optional or required");
-}
-
-}  // namespace
-
-void setup_account(bulwark::App& app, const bulwark::Config& config, State& state) {
-    state.email_verification = parse_email_verification(config.get("EMAIL_VERIFICATION").value_or("optional"));
-    state.mail_from = config.get("MAIL_FROM").value_or("Bulwark reference <noreply@localhost>");
-    if (!mail::parse_mailbox(state.mail_from)) throw std::invalid_argument("MAIL_FROM is not a valid address");
-    // Links in mail are built from PUBLIC_URL, never from the request's Host header (a forged
-    // Host would otherwise send a victim's reset link to the attacker's site).
-    state.public_url = config.get("PUBLIC_URL").value_or("");
-    if (state.public_url.empty()) state.public_url = "http://127.0.0.1:" + std::to_string(config.port);
-    while (!state.public_url.empty() && state.public_url.back() == '/') state.public_url.pop_back();
-    if (config.is_production() && state.public_url.rfind("https://", 0) != 0)
-        app.add_start_check([](const bulwark::App&) {
-            throw std::invalid_argument("PUBLIC_URL must be set to the site's https:// address in production "
-                                        "(links in account mail are built from it)");
-        });
-
-    std::shared_ptr<mail::Backend> backend;
-    const auto smtp_url = config.get("SMTP_URL").value_or("");
-    if (!smtp_url.empty()) {
-        backend = std::make_shared<mail::SmtpBackend>(mail::SmtpConfig{.url = smtp_url});
-    } else if (config.is_production()) {
-        // No console mail in production: refuse to start with a clear reason.
-        app.add_start_check([](const bulwark::App&) {
-            throw std::invalid_argument("SMTP_URL is not set: production sends account mail (address "
-                                        "verification, password reset) through SMTP, e.g. "
-                                        "SMTP_URL=smtp://mail.example.com:587");
-        });
-    } else {
-        backend = std::make_shared<mail::LogBackend>(mail::Environment::development);
-    }
-    if (backend) {
-        auto error_log = state.services.error_log;
-        state.outbox = std::make_unique<mail::Outbox>(
-            backend, mail::OutboxOptions{.on_give_up = [error_log](const mail::Message&, mail::SendError e) {
-                if (error_log) error_log("-", "mail: gave up: " + std::string(mail::send_error_name(e)));
-            }});
-    }
-
-    auto db = state.db;
-    auto error_log = state.services.error_log;
-    state.account_tokens = std::make_unique<account::Tokens>(
-        state.db, config.key_ring().subkeys(bulwark::crypto::Purpose::account_token),
-        account::Options{
-            .password_hash_of = [db](std::string_view username) mutable {
-                return db.one<std::string>("SELECT password_hash FROM users WHERE username = ?", username);
-            },
-            .error_log = [error_log](std::string_view d) {
-                if (error_log) error_log("-", d);
-            },
-        });
-
-    bulwark::ratelimit::Config limits;
-    limits.key_prefix = "rl-account|";
-    state.account_limiter = std::make_unique<bulwark::ratelimit::Limiter>(state.services.store, limits);
-    state.account_mail_limits =
-        bulwark::ratelimit::parse_or_throw(config.get("ACCOUNT_MAIL_RATE_LIMIT").value_or("3 per hour"));
-    state.forgot_rate_limit = config.get("FORGOT_PASSWORD_RATE_LIMIT").value_or("10 per hour");
-    bulwark::ratelimit::parse_or_throw(state.forgot_rate_limit);
-    state.account_recovery = std::make_shared<AccountRecovery>(std::make_unique<bulwark::auth::RememberMe>(
-        state.services.store, config.key_ring(), bulwark::auth::RememberOptions{.production = config.is_production()}));
-}
-
-bool send_mail(State& state, std::string to, std::string subject, std::string body) {
-    if (!state.outbox) return false;
-    return state.outbox->send_async(
-        {.from = state.mail_from, .to = std::move(to), .subject = std::move(subject), .text_body = std::move(body)});
-}
-
 
 namespace {
 
@@ -361,8 +213,10 @@ Response reset_password(State& state, Request& req) {
     if (!problems.empty()) {
         log_event(state, audit::Event::authn_password_change_fail, context_of(req, username), {{"reason", "policy"}});
         bulwark::tmpl::List errors;
-        for (auto& p : problems) errors.push_back(std::move(p));
-        return reset_form(state, req, {{"errors", std::move(errors)}}, 400);
+        for (auto& p : problems) errors.emplace_back(std::move(p));
+        bulwark::tmpl::Map extra;
+        extra.emplace("errors", bulwark::tmpl::Value(std::move(errors)));
+        return reset_form(state, req, std::move(extra), 400);
     }
     auto hash = state.hashes->hash(password);
     if (!hash) {
@@ -491,3 +345,4 @@ void add_account_recovery(bulwark::App& app, const std::shared_ptr<State>& state
 }
 
 }  // namespace reference::detail
+
