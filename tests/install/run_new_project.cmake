@@ -2,6 +2,7 @@
 # then configure, build and run the skeleton's own test against the installed package, as a
 # user would. Also: the command refuses a non-empty folder and a bad name, and the skeleton
 # keeps secrets out of git.
+cmake_policy(SET CMP0057 NEW)
 file(REMOVE_RECURSE ${WORK_DIR})
 execute_process(COMMAND ${CMAKE_COMMAND} --install ${BULWARK_BUILD_DIR} --prefix ${WORK_DIR}/prefix
   RESULT_VARIABLE rc OUTPUT_QUIET)
@@ -36,8 +37,8 @@ if(NOT rc EQUAL 1 OR NOT err MATCHES "not empty")
   message(FATAL_ERROR "bulwark new overwrote a non-empty folder (${rc}): ${err}")
 endif()
 file(REMOVE ${app}/src/app.cpp.mine)
-foreach(bad "Bad" "1app" "app;rm" "test" "a..b")
-  execute_process(COMMAND ${bulwark} new ${WORK_DIR}/bad --name ${bad} RESULT_VARIABLE rc ERROR_VARIABLE err)
+foreach(bad "Bad" "1app" "app rm" "../up" "test" "a..b" "x\$(id)")
+  execute_process(COMMAND ${bulwark} new ${WORK_DIR}/bad --name "${bad}" RESULT_VARIABLE rc ERROR_VARIABLE err)
   if(NOT rc EQUAL 1 OR EXISTS ${WORK_DIR}/bad)
     message(FATAL_ERROR "bulwark new accepted the name '${bad}' (${rc})")
   endif()
