@@ -78,6 +78,10 @@ void build(bulwark::App& app, const bulwark::Config& config) {
     // Violations of the policy come back to POST /csp-report and go into the security log
     // (report-uri: Chromium sends those at once; report-to would need Reporting-Endpoints).
     if (state->services.headers.csp) state->services.headers.csp->report_uri(detail::kCspReportPath);
+    // GET /metrics for loopback scrapers and API keys with the `metrics` scope (docs/metrics.md).
+    bulwark::pipeline::enable_metrics(state->services, {.api_key_allows = [s = state.get()](std::string_view key) {
+        return s->api_keys && s->api_keys->authenticate_scoped(key, bulwark::pipeline::kMetricsScope).ok();
+    }});
     bulwark::pipeline::install_defaults(app, config, state->services);
 
     const auto keys = config.key_ring();
@@ -136,11 +140,12 @@ void build(bulwark::App& app, const bulwark::Config& config) {
     detail::add_oidc_login(app, state, config);
 }
 
-std::string create_api_key(const bulwark::Config& config, const std::string& name, const std::string& owner) {
+std::string create_api_key(const bulwark::Config& config, const std::string& name, const std::string& owner,
+                           std::vector<std::string> scopes) {
     auto db = open_database(config);
     bulwark::apikey::Registry registry(detail::make_key_repository(db),
                                        config.key_ring().subkeys(bulwark::crypto::Purpose::api_key));
-    auto created = registry.create({.name = name, .owner = owner, .scopes = {"data:read"}, .ttl = std::nullopt});
+    auto created = registry.create({.name = name, .owner = owner, .scopes = std::move(scopes), .ttl = std::nullopt});
     if (!created) throw std::runtime_error("api key: " + std::string(bulwark::apikey::error_message(created.error())));
     return created->key;
 }

@@ -6,6 +6,7 @@
 #include <bulwark/http.hpp>
 
 #include <string>
+#include <vector>
 
 namespace reference {
 
@@ -17,6 +18,6 @@ void build(bulwark::App& app, const bulwark::Config& config);
 // create_api_key makes a key for `owner` in the app's database and returns it; it is shown
 // once and stored only as a hash (`bulwark api-key create` and the tests call it).
 std::string create_api_key(const bulwark::Config& config, const std::string& name,
-                           const std::string& owner);
+                           const std::string& owner, std::vector<std::string> scopes = {"data:read"});
 
 }  // namespace reference
