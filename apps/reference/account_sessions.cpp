@@ -209,6 +209,13 @@ Response change_password(Account& a, Request& req) {
     if (a.remember && !a.remember->revoke_all(user) && state.services.error_log)
         state.services.error_log(req.request_id(), "password change: revoking remember-me tokens failed");
     log(state, audit::Event::authn_password_change, req, {{"sessions_ended", ended}});
+    // The owner hears of it even when it was not them (a hijacked fresh session). Queued, so
+    // a slow mail server never slows this answer; a failure to queue costs the notice only.
+    (void)send_mail(state, stored.email, "Your password was changed",
+                    "The password of the account " + user +
+                        " was just changed from its account page, and every other session of the account was "
+                        "ended.\n\nIf this was not you, reset your password at " +
+                        state.public_url + "/forgot-password at once.\n");
     return Response::redirect("/");
 }
 

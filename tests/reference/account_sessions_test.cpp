@@ -221,9 +221,13 @@ TEST_P(AccountSessions, PasswordChangeEndsOtherSessionsAndRotatesThisOne) {
     ::testing::internal::CaptureStderr();
     const auto r = laptop.post("/account/password", {{"current_password", kPassword}, {"new_password", kNewPassword},
                                                      {"csrf_token", token}});
+    // The notice goes out off the request path (in development, to the console): give it a moment.
+    std::this_thread::sleep_for(std::chrono::milliseconds(800));
     const std::string log = ::testing::internal::GetCapturedStderr();
     ASSERT_EQ(r.status, 303) << r.raw.substr(0, 400);
     EXPECT_EQ(r.header("Location"), "/");
+    EXPECT_NE(log.find("To: dave@example.com"), std::string::npos) << log;
+    EXPECT_NE(log.find("Subject: Your password was changed"), std::string::npos) << log;
     EXPECT_NE(log.find("\"authn_password_change\""), std::string::npos) << log;
     EXPECT_NE(log.find("\"sessions_ended\":1"), std::string::npos) << log;
     EXPECT_EQ(log.find(kNewPassword), std::string::npos);
