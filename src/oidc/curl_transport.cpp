@@ -44,8 +44,9 @@ public:
         Sink sink;
         curl_slist* list = curl_slist_append(nullptr, "Accept: application/json");
         for (const auto& [name, value] : request.headers) {
-            const std::string line = name + ": " + value;
+            std::string line = name + ": " + value;  // may be the client's Basic credentials
             if (list) list = curl_slist_append(list, line.c_str());
+            crypto::wipe(line.data(), line.size());
         }
         std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> headers(list, &curl_slist_free_all);
         if (!headers) return Error::fetch_failed;
