@@ -359,6 +359,7 @@ public:
     bool failed() const noexcept { return failed_; }
 
 private:
+    friend class Database;  // one() hands the values' storage back for the next point lookup
     std::shared_ptr<const std::vector<std::string>> names_;
     std::vector<Value> values_;
     mutable bool failed_ = false;
@@ -427,7 +428,9 @@ public:
         if (!row) return row.error();
         if (!*row) return std::optional<T>{};
         T value = map_row<T>(**row);
-        if ((*row)->failed()) return DbError(ErrorCode::type_mismatch, "row mapping failed");
+        const bool failed = (*row)->failed();
+        recycle_row(**row);
+        if (failed) return DbError(ErrorCode::type_mismatch, "row mapping failed");
         return std::optional<T>{std::move(value)};
     }
     // insert_returning_id runs an `INSERT ... RETURNING id` (both backends) and returns the id.
@@ -457,6 +460,9 @@ private:
     Result<std::vector<Row>, DbError> run_query(Sql sql, std::span<const detail::Param> params);
     Result<void, DbError> run_query_into(Sql sql, std::span<const detail::Param> params, std::vector<Row>& out);
     Result<std::optional<Row>, DbError> run_query_one(Sql sql, std::span<const detail::Param> params);
+    // recycle_row keeps a mapped row's value storage for this thread's next row (no allocation
+    // per point lookup).
+    static void recycle_row(Row& row) noexcept;
     std::shared_ptr<detail::Engine> engine_;
 };
 

@@ -21,6 +21,8 @@ struct Pin {
     std::size_t depth;  // 1 = the outer transaction, 2+ = savepoints
 };
 thread_local std::vector<Pin> t_pins;
+// One row's value storage, kept between point lookups on this thread.
+thread_local std::vector<Value> t_spare_values;
 
 Pin* find_pin(const Engine* engine) noexcept {
     for (Pin& p : t_pins)
@@ -39,6 +41,19 @@ Sql begin_sql(Backend backend, Isolation isolation) {
 }
 
 }  // namespace
+
+std::vector<Value> take_row_values(std::size_t n) {
+    std::vector<Value> values = std::move(t_spare_values);
+    t_spare_values = {};
+    values.clear();
+    values.resize(n);
+    return values;
+}
+
+void keep_row_values(std::vector<Value>&& values) noexcept {
+    values.clear();  // the row's strings and blobs go now; only the slots are kept
+    if (values.capacity() > t_spare_values.capacity()) t_spare_values = std::move(values);
+}
 
 Engine::Engine(ParsedUrl url, Options options) : url_(std::move(url)), options_(options) {
     if (url_.backend == Backend::sqlite && url_.sqlite_path == ":memory:") options_.max_connections = 1;
@@ -230,6 +245,8 @@ Result<std::optional<Row>, DbError> Database::run_query_one(Sql sql, std::span<c
     if (n > 1) return DbError(ErrorCode::multiple_rows, "more than one row");
     return out;
 }
+
+void Database::recycle_row(Row& row) noexcept { detail::keep_row_values(std::move(row.values_)); }
 
 Result<void, DbError> Database::execute_trusted_script(std::string_view trusted_sql) {
     if (auto* conn = engine_->pinned()) return conn->script(trusted_sql);

@@ -108,6 +108,11 @@ public:
     CoarseClock::time_point last_used{};
 };
 
+// take_row_values: storage for one row of n values, reusing what Database::recycle_row kept on
+// this thread (the backends call it per row, so a point lookup allocates no row).
+std::vector<Value> take_row_values(std::size_t n);
+void keep_row_values(std::vector<Value>&& values) noexcept;
+
 Result<std::unique_ptr<Connection>, DbError> open_sqlite(const std::string& path, const Options& options);
 Result<std::unique_ptr<Connection>, DbError> open_postgresql(const std::string& conninfo, const Options& options);
 

@@ -99,7 +99,7 @@ public:
         }
         rows.reserve(static_cast<std::size_t>(ntuples));
         for (int r = 0; r < ntuples; ++r) {
-            std::vector<Value> values(static_cast<std::size_t>(nfields));
+            std::vector<Value> values = take_row_values(static_cast<std::size_t>(nfields));
             for (int c = 0; c < nfields; ++c) {
                 if (PQgetisnull(*res, r, c)) continue;
                 auto v = read_value(PQftype(*res, c), PQgetvalue(*res, r, c), static_cast<std::size_t>(PQgetlength(*res, r, c)));

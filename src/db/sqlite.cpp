@@ -79,7 +79,7 @@ public:
                 finish(s);
                 return DbError(ErrorCode::too_large, "more rows than kMaxRows");
             }
-            std::vector<Value> values(static_cast<std::size_t>(ncol));
+            std::vector<Value> values = take_row_values(static_cast<std::size_t>(ncol));
             for (int c = 0; c < ncol; ++c) values[static_cast<std::size_t>(c)] = read_column(s, c);
             rows.emplace_back((*stmt)->names, std::move(values));
         }
