@@ -17,8 +17,11 @@
 
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -114,6 +117,12 @@ public:
 
     std::uint16_t port() const { return port_; }
     std::string stderr_text() const { return cli_test::read_file(err_path_); }
+    // alive: the process has not exited (it did not crash).
+    bool alive() {
+        int status = 0;
+        if (pid_ > 0 && ::waitpid(pid_, &status, WNOHANG) == pid_) pid_ = -1;
+        return pid_ > 0;
+    }
 
 private:
     std::filesystem::path out_path_, err_path_;
@@ -374,6 +383,222 @@ TEST_F(ScaleOut, SessionsAndTokensCrossInstances) {
     auto home_a = http(a, "GET", "/", {old_cookie});
     EXPECT_EQ(home_a.status, 200);
     EXPECT_EQ(home_a.body.find(welcome), std::string::npos) << "A still honours a session destroyed on B";
+}
+
+}  // namespace
+
+namespace {
+
+// PrivateRedis: a redis-server of this test's own, on a free loopback port, with persistence
+// off (--save "" --appendonly no), so the test can pause, kill and restart it without
+// touching the shared test Redis other tests use at the same time.
+class PrivateRedis {
+public:
+    explicit PrivateRedis(std::filesystem::path dir) : dir_(std::move(dir)), port_(free_port()) {}
+    ~PrivateRedis() { kill_now(); }
+    PrivateRedis(const PrivateRedis&) = delete;
+    PrivateRedis& operator=(const PrivateRedis&) = delete;
+
+    static std::string binary() {
+        for (const char* p : {"/usr/bin/redis-server", "/usr/sbin/redis-server", "/usr/local/bin/redis-server"})
+            if (::access(p, X_OK) == 0) return p;
+        return {};
+    }
+
+    // start runs the server and waits until it answers PING.
+    bool start() {
+        const std::string bin = binary(), port = std::to_string(port_), log = (dir_ / "redis.log").string(),
+                          dir = dir_.string();
+        std::vector<std::string> args{bin, "--port", port, "--bind", "127.0.0.1", "--save", "",
+                                      "--appendonly", "no", "--dir", dir, "--protected-mode", "yes"};
+        std::vector<char*> argv;
+        for (auto& a : args) argv.push_back(a.data());
+        argv.push_back(nullptr);
+        pid_ = ::fork();
+        if (pid_ == 0) {
+            const int o = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+            if (o < 0 || ::dup2(o, 1) < 0 || ::dup2(o, 2) < 0) ::_exit(127);
+            ::execv(argv[0], argv.data());
+            ::_exit(127);
+        }
+        const auto deadline = std::chrono::steady_clock::now() + 10s;
+        while (std::chrono::steady_clock::now() < deadline) {
+            if (ping()) return true;
+            std::this_thread::sleep_for(50ms);
+        }
+        return false;
+    }
+    bool ping() const {
+        try {
+            RawClient c(port_);
+            c.send("PING\r\n");
+            return c.read_until_closed(300ms).find("+PONG") != std::string::npos;
+        } catch (const std::exception&) {
+            return false;
+        }
+    }
+    // pause / resume: SIGSTOP and SIGCONT, an outage where the server keeps its data (a hung
+    // or partitioned Redis): connections are accepted by the kernel but nothing answers.
+    void pause() { ::kill(pid_, SIGSTOP); }
+    void resume() { ::kill(pid_, SIGCONT); }
+    // kill_now: SIGKILL, the data is gone (no persistence).
+    void kill_now() {
+        if (pid_ <= 0) return;
+        ::kill(pid_, SIGKILL);
+        int status = 0;
+        ::waitpid(pid_, &status, 0);
+        pid_ = -1;
+    }
+    std::string url() const { return "redis://127.0.0.1:" + std::to_string(port_) + "/0?prefix=bk_outage:"; }
+
+private:
+    static std::uint16_t free_port() {
+        const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        addr.sin_port = 0;
+        socklen_t len = sizeof addr;
+        std::uint16_t port = 0;
+        if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+            ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0)
+            port = ntohs(addr.sin_port);
+        ::close(fd);
+        return port;
+    }
+
+    std::filesystem::path dir_;
+    std::uint16_t port_;
+    pid_t pid_ = -1;
+};
+
+// ScaleOutRedisOutage: the two instances on a private Redis that the test stops and restarts.
+class ScaleOutRedisOutage : public ScaleOut {
+protected:
+    void SetUp() override {
+        if (PrivateRedis::binary().empty()) GTEST_SKIP() << "redis-server is not installed";
+        ScaleOut::SetUp();
+        if (IsSkipped() || HasFatalFailure()) return;
+        redis_ = std::make_unique<PrivateRedis>(redis_dir_.dir);
+        ASSERT_TRUE(redis_->start()) << cli_test::read_file(redis_dir_.dir / "redis.log");
+        common_["REDIS_URL"] = redis_->url();
+        for (auto* instance : {&a_dir_, &b_dir_}) instance->env = with_instance(*instance);
+    }
+    void TearDown() override {
+        ScaleOut::TearDown();
+        redis_.reset();
+    }
+
+    cli_test::Instance redis_dir_;
+    std::unique_ptr<PrivateRedis> redis_;
+};
+
+// wait_for polls `ok` every 100 ms until it holds or `timeout` passes.
+template <class F>
+bool wait_for(F ok, std::chrono::seconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (ok()) return true;
+        std::this_thread::sleep_for(100ms);
+    }
+    return ok();
+}
+
+// Redis paused (data kept) and then killed and restarted (data lost: persistence off), with
+// both instances running throughout. During the outage the app fails closed (docs/store.md,
+// "When Redis is down"): logins and rate-limited routes answer 503 with Retry-After, a CSRF-
+// checked form with a session is 503, a session that cannot be read grants nothing, and a
+// line is logged; no instance crashes and nothing answers 500. Afterwards both recover without
+// a restart: the old session works again when Redis kept it, and is gone (log in again) when
+// the restarted Redis lost it; new logins work.
+TEST_F(ScaleOutRedisOutage, FailsClosedDuringTheOutageAndRecoversWithoutRestart) {
+    const std::string user = "outage_user";
+    auto created = a_dir_.run({"create-user", user, "--email", "outage@example.com"}, reference_test::kPassword + "\n");
+    ASSERT_EQ(created.status, 0) << created.err;
+    ASSERT_NO_FATAL_FAILURE(start_servers());
+    const auto a = a_->port(), b = b_->port();
+    const std::string welcome = "Welcome back, <strong>" + user + "</strong>";
+    const std::string api_body =
+        R"({"username": ")" + user + R"(", "password": ")" + reference_test::kPassword + R"("})";
+    std::string password = reference_test::kPassword;
+    std::replace(password.begin(), password.end(), ' ', '+');
+
+    // form_login logs in on `port` through the login form; returns the POST's answer.
+    auto form_login = [&](std::uint16_t port, Cookies& cookies) {
+        auto form = cookies.jar.empty() ? http(port, "GET", "/login") : http(port, "GET", "/login", {cookies.header()});
+        cookies.take(form);
+        const auto csrf = reference_test::token_in(form.body);
+        auto posted = http(port, "POST", "/login", {cookies.header(), "Content-Type: application/x-www-form-urlencoded"},
+                           "username=" + user + "&password=" + password + "&csrf_token=" + csrf);
+        cookies.take(posted);
+        return posted;
+    };
+    auto knows = [&](std::uint16_t port, const Cookies& cookies) {
+        auto r = http(port, "GET", "/", {cookies.header()});
+        return r.status == 200 && r.body.find(welcome) != std::string::npos;
+    };
+    auto expect_503 = [](const Reply& r, const char* what) {
+        EXPECT_EQ(r.status, 503) << what << ": " << r.body;
+        EXPECT_TRUE(r.header("Retry-After")) << what << ": 503 without Retry-After";
+    };
+
+    // Before: a cookie session made on A, seen on B.
+    Cookies before;
+    ASSERT_EQ(form_login(a, before).status, 303);
+    ASSERT_TRUE(knows(b, before));
+    auto home = http(a, "GET", "/", {before.header()});
+    const auto logout_csrf = reference_test::token_in(home.body);
+    auto api = http(a, "POST", "/api/login", {"Content-Type: application/json"}, api_body);
+    ASSERT_EQ(api.status, 200) << api.body;
+    const std::string bearer = "Authorization: Bearer " + access_token_in(api.body);
+    ASSERT_EQ(http(b, "GET", "/api/protected", {bearer}).status, 200);
+
+    // 1. Redis hangs (SIGSTOP): every store call times out.
+    redis_->pause();
+    {
+        auto page = http(b, "GET", "/", {before.header()});
+        EXPECT_EQ(page.status, 200) << page.body;
+        EXPECT_EQ(page.body.find(welcome), std::string::npos) << "an unreadable session granted access";
+        expect_503(http(a, "POST", "/api/login", {"Content-Type: application/json"}, api_body), "API login");
+        auto form_post = http(b, "POST", "/logout", {before.header(), "Content-Type: application/x-www-form-urlencoded"},
+                              "csrf_token=" + logout_csrf);
+        expect_503(form_post, "CSRF-checked form with an unreadable session");
+        auto login = http(a, "POST", "/login", {before.header(), "Content-Type: application/x-www-form-urlencoded"},
+                          "username=" + user + "&password=" + password + "&csrf_token=" + logout_csrf);
+        expect_503(login, "form login");
+        auto protected_page = http(b, "GET", "/api/protected", {bearer});
+        EXPECT_EQ(protected_page.status, 401) << "a token whose revocation cannot be checked: " << protected_page.body;
+        EXPECT_EQ(http(a, "GET", "/static/style.css").status, 200) << "a route that needs no store still works";
+        EXPECT_TRUE(a_->alive() && b_->alive());
+    }
+    redis_->resume();
+    EXPECT_TRUE(wait_for([&] { return knows(b, before) && knows(a, before); }, 15s))
+        << "the session Redis kept did not come back without a restart";
+    EXPECT_EQ(http(b, "POST", "/api/login", {"Content-Type: application/json"}, api_body).status, 200);
+    EXPECT_EQ(http(a, "GET", "/api/protected", {bearer}).status, 200);
+
+    // 2. Redis dies (SIGKILL) and comes back empty (persistence off).
+    redis_->kill_now();
+    {
+        auto page = http(a, "GET", "/", {before.header()});
+        EXPECT_EQ(page.status, 200) << page.body;
+        EXPECT_EQ(page.body.find(welcome), std::string::npos);
+        expect_503(http(b, "POST", "/api/login", {"Content-Type: application/json"}, api_body), "API login, Redis down");
+        EXPECT_TRUE(a_->alive() && b_->alive());
+    }
+    ASSERT_TRUE(redis_->start());
+    EXPECT_TRUE(wait_for([&] {
+        return http(a, "POST", "/api/login", {"Content-Type: application/json"}, api_body).status == 200;
+    }, 15s)) << "logins did not recover without a restart";
+    EXPECT_FALSE(knows(b, before)) << "the restarted Redis kept nothing: the old session must log in again";
+    Cookies after;
+    EXPECT_EQ(form_login(b, after).status, 303);
+    EXPECT_TRUE(knows(a, after)) << "a new session made on B after the restart is not seen on A";
+
+    EXPECT_TRUE(a_->alive() && b_->alive()) << "an instance died";
+    EXPECT_NE(a_->stderr_text().find("store unavailable"), std::string::npos) << "the outage was not logged";
+    for (auto* s : {a_.get(), b_.get()})
+        EXPECT_EQ(s->stderr_text().find(" status=500 "), std::string::npos) << "a request answered 500";
 }
 
 }  // namespace
