@@ -7,13 +7,8 @@
 //     Secure, each named, exit 1;
 //   - a tiny deliberately weak server (below): every other check names its problem, exit 1.
 // Each run is a table: check name -> the status the report must give it.
-#include "run_cli.hpp"
-
-#include <bulwark/crypto.hpp>
-
-#include <gtest/gtest.h>
-
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -22,6 +17,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <bulwark/crypto.hpp>
 #include <chrono>
 #include <cstdlib>
 #include <map>
@@ -29,6 +25,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "run_cli.hpp"
 
 namespace {
 
@@ -40,8 +38,9 @@ using Expected = std::map<std::string, std::string>;  // check -> PASS / WARN / 
 
 // ServeProcess runs `bulwark serve` with BULWARK_PORT=0 and learns the port from its start line.
 class ServeProcess {
-public:
-    ServeProcess(const std::map<std::string, std::string>& env, const std::filesystem::path& dir, const std::string& tag)
+  public:
+    ServeProcess(const std::map<std::string, std::string>& env, const std::filesystem::path& dir,
+                 const std::string& tag)
         : err_path_(dir / ("serve-" + tag + ".err")) {
         std::vector<std::string> argv_text{BULWARK_CLI_PATH, "serve"};
         std::vector<std::string> env_text{"PATH=/usr/bin:/bin"};
@@ -57,8 +56,8 @@ public:
             const int in = ::open("/dev/null", O_RDONLY);
             const int o = ::open("/dev/null", O_WRONLY);
             const int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-            if (in < 0 || o < 0 || e < 0 || ::dup2(in, 0) < 0 || ::dup2(o, 1) < 0 || ::dup2(e, 2) < 0 ||
-                ::chdir(cwd.c_str()) != 0)
+            if (in < 0 || o < 0 || e < 0 || ::dup2(in, 0) < 0 || ::dup2(o, 1) < 0 ||
+                ::dup2(e, 2) < 0 || ::chdir(cwd.c_str()) != 0)
                 ::_exit(127);
             ::execve(argv[0], argv.data(), envp.data());
             ::_exit(127);
@@ -68,7 +67,8 @@ public:
         if (pid_ <= 0) return;
         ::kill(pid_, SIGTERM);
         int status = 0;
-        for (int i = 0; i < 500 && ::waitpid(pid_, &status, WNOHANG) != pid_; ++i) std::this_thread::sleep_for(20ms);
+        for (int i = 0; i < 500 && ::waitpid(pid_, &status, WNOHANG) != pid_; ++i)
+            std::this_thread::sleep_for(20ms);
         if (::kill(pid_, 0) == 0) {
             ::kill(pid_, SIGKILL);
             ::waitpid(pid_, &status, 0);
@@ -80,11 +80,13 @@ public:
     // wait_listening: the port once "serving the reference app on http(s)://127.0.0.1:<port>"
     // is printed; 0 when the process died or 30 s passed.
     std::uint16_t wait_listening() {
-        static const std::regex re(R"(serving the reference app on https?://127\.0\.0\.1:([0-9]+))");
+        static const std::regex re(
+            R"(serving the reference app on https?://127\.0\.0\.1:([0-9]+))");
         for (int i = 0; i < 600 && pid_ > 0; ++i) {
             std::smatch m;
             const auto text = stderr_text();
-            if (std::regex_search(text, m, re)) return static_cast<std::uint16_t>(std::stoul(m[1].str()));
+            if (std::regex_search(text, m, re))
+                return static_cast<std::uint16_t>(std::stoul(m[1].str()));
             int status = 0;
             if (::waitpid(pid_, &status, WNOHANG) == pid_) {
                 pid_ = -1;
@@ -96,7 +98,7 @@ public:
     }
     std::string stderr_text() const { return cli_test::read_file(err_path_); }
 
-private:
+  private:
     std::filesystem::path err_path_;
     pid_t pid_ = -1;
 };
@@ -104,14 +106,15 @@ private:
 // WeakServer: a tiny HTTP/1.1 server with every mistake the audit looks for; one request per
 // connection, answered by path.
 class WeakServer {
-public:
+  public:
     WeakServer() {
         fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
         sockaddr_in addr{};
         addr.sin_family = AF_INET;
         addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
         socklen_t len = sizeof addr;
-        if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(fd_, 16) != 0 ||
+        if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+            ::listen(fd_, 16) != 0 ||
             ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0)
             return;
         port_ = ntohs(addr.sin_port);
@@ -124,7 +127,7 @@ public:
     }
     std::uint16_t port() const { return port_; }
 
-private:
+  private:
     void loop() {
         while (!stop_) {
             pollfd p{fd_, POLLIN, 0};
@@ -156,17 +159,21 @@ private:
             "Content-Security-Policy: script-src 'self' 'unsafe-inline' 'unsafe-eval'\r\n"
             "Referrer-Policy: unsafe-url\r\nSet-Cookie: sessionid=abc123; Path=/\r\n";
         auto respond = [&](const std::string& status, const std::string& body) {
-            return "HTTP/1.1 " + status + "\r\n" + weak_headers + "Content-Type: text/html\r\nContent-Length: " +
-                   std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+            return "HTTP/1.1 " + status + "\r\n" + weak_headers +
+                   "Content-Type: text/html\r\nContent-Length: " + std::to_string(body.size()) +
+                   "\r\nConnection: close\r\n\r\n" + body;
         };
         const std::string form =
-            "<form method=post action=/login><input name=username><input type=password name=password></form>";
+            "<form method=post action=/login><input name=username><input type=password "
+            "name=password></form>";
         if (line.starts_with("GET / ")) return respond("200 OK", "<h1>weak</h1>");
-        if (line.starts_with("GET /login ") || line.starts_with("GET /register ")) return respond("200 OK", form);
+        if (line.starts_with("GET /login ") || line.starts_with("GET /register "))
+            return respond("200 OK", form);
         if (line.starts_with("POST /login ")) return respond("401 Unauthorized", "bad credentials");
         if (line.starts_with("GET ")) {
             return respond("404 Not Found",
-                           "Traceback (most recent call last):\n  File \"/srv/app.py\", line 3, in <module>\n");
+                           "Traceback (most recent call last):\n  File \"/srv/app.py\", line 3, in "
+                           "<module>\n");
         }
         return respond("400 Bad Request", "bad request");
     }
@@ -181,7 +188,8 @@ private:
 Expected statuses(const std::string& report) {
     Expected out;
     static const std::regex line(R"((PASS|WARN|FAIL)  ([a-z-]+) )");
-    for (std::sregex_iterator it(report.begin(), report.end(), line), end; it != end; ++it) out[(*it)[2]] = (*it)[1];
+    for (std::sregex_iterator it(report.begin(), report.end(), line), end; it != end; ++it)
+        out[(*it)[2]] = (*it)[1];
     return out;
 }
 
@@ -210,9 +218,10 @@ std::map<std::string, std::string> production_env(const Instance& instance) {
 TEST(AuditSite, ReferenceAppInProductionOverTlsIsClean) {
     Instance instance;
     const auto cert = instance.dir / "cert.pem", key = instance.dir / "key.pem";
-    const std::string openssl = "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 "
-                                "-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -keyout " +
-                                key.string() + " -out " + cert.string() + " >/dev/null 2>&1";
+    const std::string openssl =
+        "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 "
+        "-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -keyout " +
+        key.string() + " -out " + cert.string() + " >/dev/null 2>&1";
     ASSERT_EQ(std::system(openssl.c_str()), 0) << "openssl could not make a certificate";
 
     auto tls_env = production_env(instance);
@@ -230,9 +239,10 @@ TEST(AuditSite, ReferenceAppInProductionOverTlsIsClean) {
     auto r = instance.run({"audit", url, "--ca-file", cert.string(), "--http-url",
                            "http://127.0.0.1:" + std::to_string(plain_port) + "/"});
     Expected all_pass;
-    for (const auto* check : {"https-redirect", "hsts", "csp", "csp-script", "csp-object-base", "frame-protection",
-                              "content-type-options", "referrer-policy", "session-cookie", "csrf-forms",
-                              "csrf-refused", "login-rate-limit", "generic-errors", "version-leak"})
+    for (const auto* check :
+         {"https-redirect", "hsts", "csp", "csp-script", "csp-object-base", "frame-protection",
+          "content-type-options", "referrer-policy", "session-cookie", "csrf-forms", "csrf-refused",
+          "login-rate-limit", "generic-errors", "version-leak"})
         all_pass[check] = "PASS";
     expect_report(r, all_pass, 0);
     EXPECT_NE(r.out.find("grade A"), std::string::npos) << r.out;
@@ -240,13 +250,15 @@ TEST(AuditSite, ReferenceAppInProductionOverTlsIsClean) {
     EXPECT_EQ(r.out.find("--insecure"), std::string::npos);
 
     // Without the test CA the certificate is not trusted: nothing can be checked, exit 1.
-    auto untrusted = instance.run({"audit", url, "--http-url", "http://127.0.0.1:" + std::to_string(plain_port) + "/"});
+    auto untrusted = instance.run(
+        {"audit", url, "--http-url", "http://127.0.0.1:" + std::to_string(plain_port) + "/"});
     EXPECT_EQ(untrusted.status, 1) << untrusted.out;
     EXPECT_NE(untrusted.out.find("FAIL  csp"), std::string::npos) << untrusted.out;
     // --insecure is explicit and the report says so.
     auto insecure = instance.run({"audit", url, "--insecure", "--http-url",
                                   "http://127.0.0.1:" + std::to_string(plain_port) + "/"});
-    EXPECT_NE(insecure.out.find("TLS certificate checks are OFF (--insecure)"), std::string::npos) << insecure.out;
+    EXPECT_NE(insecure.out.find("TLS certificate checks are OFF (--insecure)"), std::string::npos)
+        << insecure.out;
     EXPECT_NE(insecure.out.find("PASS  hsts"), std::string::npos) << insecure.out;
 }
 
@@ -276,7 +288,8 @@ TEST(AuditSite, WeakServerHasEveryProblemNamed) {
     WeakServer weak;
     ASSERT_NE(weak.port(), 0);
     Instance instance;
-    auto r = instance.run({"audit", "http://127.0.0.1:" + std::to_string(weak.port()) + "/", "--timeout", "5"});
+    auto r = instance.run(
+        {"audit", "http://127.0.0.1:" + std::to_string(weak.port()) + "/", "--timeout", "5"});
     expect_report(r,
                   {{"https-redirect", "FAIL"},
                    {"hsts", "FAIL"},
@@ -293,7 +306,8 @@ TEST(AuditSite, WeakServerHasEveryProblemNamed) {
                    {"generic-errors", "FAIL"},
                    {"version-leak", "FAIL"}},
                   1);
-    EXPECT_NE(r.out.find("(21 requests)"), std::string::npos) << "6 probes + 15 bad logins, no more: " << r.out;
+    EXPECT_NE(r.out.find("(21 requests)"), std::string::npos)
+        << "6 probes + 15 bad logins, no more: " << r.out;
     EXPECT_EQ(r.out.find("abc123"), std::string::npos) << "the cookie value is never printed";
 }
 
@@ -307,7 +321,8 @@ TEST(AuditSite, RefusesUnusableArguments) {
         {"file_url", {"audit", "file:///etc/passwd"}},
         {"no_scheme", {"audit", "not a url"}},
         {"gopher", {"audit", "gopher://127.0.0.1/"}},
-        {"https_as_http_url", {"audit", "https://127.0.0.1:1/", "--http-url", "https://127.0.0.1:2/"}},
+        {"https_as_http_url",
+         {"audit", "https://127.0.0.1:1/", "--http-url", "https://127.0.0.1:2/"}},
         {"relative_login_path", {"audit", "https://127.0.0.1:1/", "--login-path", "login"}},
     };
     for (const auto& c : cases) {

@@ -5,15 +5,15 @@
 // or gopher client. Certificate checks stay on unless --insecure says otherwise, and the report
 // says so on its second line.
 #include "audit.hpp"
-#include "cli.hpp"
-
-#include <bulwark/crypto.hpp>
 
 #include <curl/curl.h>
 
 #include <algorithm>
+#include <bulwark/crypto.hpp>
 #include <cstdio>
 #include <memory>
+
+#include "cli.hpp"
 
 namespace bulwark::cli {
 namespace {
@@ -47,9 +47,11 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
     }
     c.head_bytes += n;
     const auto colon = line.find(':');
-    if (c.head_bytes > audit::kMaxHeaderBytes || colon == std::string_view::npos || colon == 0) return n;
+    if (c.head_bytes > audit::kMaxHeaderBytes || colon == std::string_view::npos || colon == 0)
+        return n;
     std::string_view value = line.substr(colon + 1);
-    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
+        value.remove_prefix(1);
     while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
     c.response.headers.emplace_back(audit::lower(line.substr(0, colon)),
                                     std::string(value.substr(0, audit::kMaxHeaderValue)));
@@ -70,11 +72,11 @@ std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user)
 
 // Client sends the audit's requests: one fresh connection each, counted against the budget.
 class Client {
-public:
+  public:
     explicit Client(const AuditFlags& flags) : flags_(flags) {}
 
-    Response send(const std::string& method, const std::string& url, const std::vector<std::string>& headers = {},
-                  const std::string& body = {}) {
+    Response send(const std::string& method, const std::string& url,
+                  const std::vector<std::string>& headers = {}, const std::string& body = {}) {
         Capture c;
         if (sent_ >= audit::kMaxRequests) {
             c.response.error = "request budget spent";
@@ -99,7 +101,8 @@ public:
         curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
         curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
         curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-        curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(std::min(flags_.timeout_seconds, 10) * 1000));
+        curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
+                         static_cast<long>(std::min(flags_.timeout_seconds, 10) * 1000));
         curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(flags_.timeout_seconds * 1000));
         curl_easy_setopt(e, CURLOPT_USERAGENT, "bulwark-audit/1");
         curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
@@ -131,7 +134,7 @@ public:
 
     int sent() const noexcept { return sent_; }
 
-private:
+  private:
     const AuditFlags& flags_;
     int sent_ = 0;
 };
@@ -143,7 +146,8 @@ struct Origin {
 
 std::optional<Origin> parse_origin(const std::string& url) {
     std::unique_ptr<CURLU, CurlFree> u(curl_url());
-    if (!u || url.size() > 2048 || curl_url_set(u.get(), CURLUPART_URL, url.c_str(), 0) != CURLUE_OK)
+    if (!u || url.size() > 2048 ||
+        curl_url_set(u.get(), CURLUPART_URL, url.c_str(), 0) != CURLUE_OK)
         return std::nullopt;
     auto part = [&](CURLUPart which) -> std::string {
         char* raw = nullptr;
@@ -163,8 +167,10 @@ std::optional<Origin> parse_origin(const std::string& url) {
 std::string form_encode(const std::vector<std::pair<std::string, std::string>>& fields) {
     std::string out;
     for (const auto& [k, v] : fields) {
-        std::unique_ptr<char, CurlFree> key(curl_easy_escape(nullptr, k.c_str(), static_cast<int>(k.size())));
-        std::unique_ptr<char, CurlFree> value(curl_easy_escape(nullptr, v.c_str(), static_cast<int>(v.size())));
+        std::unique_ptr<char, CurlFree> key(
+            curl_easy_escape(nullptr, k.c_str(), static_cast<int>(k.size())));
+        std::unique_ptr<char, CurlFree> value(
+            curl_easy_escape(nullptr, v.c_str(), static_cast<int>(v.size())));
         if (!key || !value) continue;
         if (!out.empty()) out += '&';
         out += std::string(key.get()) + "=" + value.get();
@@ -188,7 +194,8 @@ std::string cookie_header(const std::vector<const Response*>& responses) {
 std::string letters(std::size_t n) {
     static constexpr std::string_view kAlphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
     std::string out;
-    for (auto b : crypto::random_bytes(n)) out += kAlphabet[static_cast<unsigned char>(b) % kAlphabet.size()];
+    for (auto b : crypto::random_bytes(n))
+        out += kAlphabet[static_cast<unsigned char>(b) % kAlphabet.size()];
     return out;
 }
 
@@ -201,12 +208,14 @@ void probe_login(Client& client, const AuditFlags& flags, const std::string& bas
     std::optional<std::pair<std::string, std::string>> token;
     for (const auto& form : audit::find_forms(o.login_page.body))
         if (form.method == "post" && (token = audit::csrf_token_of(form, flags.csrf_field))) break;
-    std::vector<std::string> headers{"Content-Type: application/x-www-form-urlencoded", "Origin: " + base,
-                                     "Referer: " + base + flags.login_path};
-    if (auto cookie = cookie_header({&o.home, &o.login_page}); !cookie.empty()) headers.push_back(cookie);
+    std::vector<std::string> headers{"Content-Type: application/x-www-form-urlencoded",
+                                     "Origin: " + base, "Referer: " + base + flags.login_path};
+    if (auto cookie = cookie_header({&o.home, &o.login_page}); !cookie.empty())
+        headers.push_back(cookie);
     // A random username that cannot exist: the probe never locks a real account.
     const std::vector<std::pair<std::string, std::string>> credentials{
-        {flags.username_field, "audit" + letters(12)}, {flags.password_field, "x" + crypto::random_token(18)}};
+        {flags.username_field, "audit" + letters(12)},
+        {flags.password_field, "x" + crypto::random_token(18)}};
     const std::string url = base + flags.login_path;
     o.post_no_token = client.send("POST", url, headers, form_encode(credentials));
     auto with_token = credentials;
@@ -222,17 +231,23 @@ void probe_login(Client& client, const AuditFlags& flags, const std::string& bas
 
 void print_report(const std::string& url, const AuditFlags& flags, const Observed& o,
                   const std::vector<audit::Finding>& findings, int requests) {
-    std::printf("bulwark audit of %s (%d requests)\n", audit::printable(url, 200).c_str(), requests);
-    if (flags.insecure) std::printf("NOTE  TLS certificate checks are OFF (--insecure): the results say nothing about the certificate\n");
+    std::printf("bulwark audit of %s (%d requests)\n", audit::printable(url, 200).c_str(),
+                requests);
+    if (flags.insecure)
+        std::printf(
+            "NOTE  TLS certificate checks are OFF (--insecure): the results say nothing about the "
+            "certificate\n");
     if (!o.https) std::printf("NOTE  audited over plain HTTP\n");
     for (const auto& f : findings)
-        std::printf("%s  %-20s %s\n", std::string(audit::status_name(f.status)).c_str(), f.check.c_str(),
-                    f.reason.c_str());
+        std::printf("%s  %-20s %s\n", std::string(audit::status_name(f.status)).c_str(),
+                    f.check.c_str(), f.reason.c_str());
     const auto count = [&](audit::Status s) {
-        return std::count_if(findings.begin(), findings.end(), [&](const audit::Finding& f) { return f.status == s; });
+        return std::count_if(findings.begin(), findings.end(),
+                             [&](const audit::Finding& f) { return f.status == s; });
     };
     std::printf("grade %c: %ld pass, %ld warn, %ld fail\n", audit::grade(findings),
-                static_cast<long>(count(audit::Status::pass)), static_cast<long>(count(audit::Status::warn)),
+                static_cast<long>(count(audit::Status::pass)),
+                static_cast<long>(count(audit::Status::warn)),
                 static_cast<long>(count(audit::Status::fail)));
 }
 
@@ -248,12 +263,13 @@ int audit_site(const AuditFlags& flags) {
         std::fprintf(stderr, "bulwark: audit needs an http:// or https:// URL with a host\n");
         return 1;
     }
-    if (flags.login_path.empty() || flags.login_path.front() != '/' || flags.register_path.empty() ||
-        flags.register_path.front() != '/') {
+    if (flags.login_path.empty() || flags.login_path.front() != '/' ||
+        flags.register_path.empty() || flags.register_path.front() != '/') {
         std::fprintf(stderr, "bulwark: --login-path and --register-path must start with '/'\n");
         return 1;
     }
-    if (!flags.http_url.empty() && (!parse_origin(flags.http_url) || parse_origin(flags.http_url)->scheme != "http")) {
+    if (!flags.http_url.empty() &&
+        (!parse_origin(flags.http_url) || parse_origin(flags.http_url)->scheme != "http")) {
         std::fprintf(stderr, "bulwark: --http-url must be an http:// URL\n");
         return 1;
     }
@@ -264,7 +280,9 @@ int audit_site(const AuditFlags& flags) {
     o.host = origin->host;
     o.https = origin->scheme == "https";
     std::string base = origin->origin;
-    o.http_url = !flags.http_url.empty() ? flags.http_url : o.https ? "http://" + origin->host + "/" : flags.url;
+    o.http_url = !flags.http_url.empty() ? flags.http_url
+                 : o.https               ? "http://" + origin->host + "/"
+                                         : flags.url;
     o.plain_http = client.send("GET", o.http_url);
     if (!o.https) {
         // An http:// URL that redirects to https:// on the same host is audited there.
@@ -275,9 +293,12 @@ int audit_site(const AuditFlags& flags) {
             o.https = true;
         }
     }
-    if (origin->scheme == "https" || !flags.http_url.empty()) o.home = client.send("GET", flags.url);
-    else if (o.https) o.home = client.send("GET", base + "/");
-    else o.home = o.plain_http;  // the same request: not sent twice
+    if (origin->scheme == "https" || !flags.http_url.empty())
+        o.home = client.send("GET", flags.url);
+    else if (o.https)
+        o.home = client.send("GET", base + "/");
+    else
+        o.home = o.plain_http;  // the same request: not sent twice
     o.login_page = client.send("GET", base + flags.login_path);
     o.register_page = client.send("GET", base + flags.register_path);
     o.not_found = client.send("GET", base + "/bulwark-audit-" + letters(16));

@@ -25,17 +25,18 @@
 
 namespace bulwark::cli::audit {
 
-inline constexpr std::size_t kMaxBody = 1024 * 1024;        // bytes of a body read; the rest is dropped
-inline constexpr std::size_t kMaxHeaderBytes = 64 * 1024;   // bytes of a response head kept
-inline constexpr std::size_t kMaxHeaderValue = 8 * 1024;    // a longer header value is cut before parsing
-inline constexpr std::size_t kMaxDirectives = 64;           // CSP directives read (the rest ignored)
-inline constexpr std::size_t kMaxSources = 64;              // sources per CSP directive
+inline constexpr std::size_t kMaxBody = 1024 * 1024;  // bytes of a body read; the rest is dropped
+inline constexpr std::size_t kMaxHeaderBytes = 64 * 1024;  // bytes of a response head kept
+inline constexpr std::size_t kMaxHeaderValue =
+    8 * 1024;                                      // a longer header value is cut before parsing
+inline constexpr std::size_t kMaxDirectives = 64;  // CSP directives read (the rest ignored)
+inline constexpr std::size_t kMaxSources = 64;     // sources per CSP directive
 inline constexpr std::size_t kMaxCookieAttributes = 32;
 inline constexpr std::size_t kMaxForms = 32;
 inline constexpr std::size_t kMaxFormInputs = 128;
 inline constexpr std::size_t kMaxAttributeValue = 4096;
-inline constexpr int kMaxLoginAttempts = 15;                 // bad logins sent before "no rate limit"
-inline constexpr int kMaxRequests = 24;                      // every request of one audit, in all
+inline constexpr int kMaxLoginAttempts = 15;  // bad logins sent before "no rate limit"
+inline constexpr int kMaxRequests = 24;       // every request of one audit, in all
 
 // --- parsers (audit_parse.cpp) ---------------------------------------------------------------
 
@@ -97,27 +98,27 @@ struct Response {
 
 // Observed: everything the probes saw; the checks read only this.
 struct Observed {
-    bool https = true;         // the audited URL's scheme
-    std::string host;          // lower case, without port
-    std::string http_url;      // where the redirect probe went
-    Response home;             // GET URL
-    Response plain_http;       // GET http_url
-    Response login_page;       // GET login path
-    Response register_page;    // GET register path
-    Response post_no_token;    // POST login path without the CSRF token
-    Response not_found;        // GET a random path that cannot exist
-    Response malformed;        // a request with an invalid method token
+    bool https = true;                 // the audited URL's scheme
+    std::string host;                  // lower case, without port
+    std::string http_url;              // where the redirect probe went
+    Response home;                     // GET URL
+    Response plain_http;               // GET http_url
+    Response login_page;               // GET login path
+    Response register_page;            // GET register path
+    Response post_no_token;            // POST login path without the CSRF token
+    Response not_found;                // GET a random path that cannot exist
+    Response malformed;                // a request with an invalid method token
     std::vector<long> login_statuses;  // the bad logins, in order (stops at the first 429)
     std::string login_skipped;         // why the login probe did not run, when it did not
     std::string cookie_name;           // --cookie, or empty: the first whose name has "session"
-    std::string csrf_field;            // --csrf-field, or empty: any hidden field named like a token
+    std::string csrf_field;  // --csrf-field, or empty: any hidden field named like a token
 };
 
 enum class Status { pass, warn, fail };
 std::string_view status_name(Status s) noexcept;  // "PASS", "WARN", "FAIL"
 
 struct Finding {
-    std::string check;   // stable name: "hsts", "csp-script", ...
+    std::string check;  // stable name: "hsts", "csp-script", ...
     Status status = Status::pass;
     std::string reason;  // one line, printable
 };
@@ -131,7 +132,8 @@ char grade(const std::vector<Finding>& findings);
 
 // csrf_token_of returns the hidden token field of a form: the one named `field`, or when that is
 // empty the first hidden input whose name has "csrf", "xsrf" or "token" in it.
-std::optional<std::pair<std::string, std::string>> csrf_token_of(const Form& form, std::string_view field);
+std::optional<std::pair<std::string, std::string>> csrf_token_of(const Form& form,
+                                                                 std::string_view field);
 
 // session_cookie picks the cookie the cookie check judges (see Observed::cookie_name).
 std::optional<SetCookie> session_cookie(const Observed& observed);

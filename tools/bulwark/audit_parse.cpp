@@ -4,16 +4,20 @@
 // Cookie attributes follow RFC 6265bis section 5.6, CSP the directive grammar of CSP Level 3
 // section 2.2, HSTS RFC 6797 section 6.1; forms are found by a small HTML tag scanner (not a
 // full HTML5 parser: it only has to find <form> and <input> tags and their attributes).
-#include "audit.hpp"
-
 #include <algorithm>
+
+#include "audit.hpp"
 
 namespace bulwark::cli::audit {
 namespace {
 
-bool is_space(char c) noexcept { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'; }
+bool is_space(char c) noexcept {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
+}
 
-char to_lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+char to_lower(char c) noexcept {
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
 std::string_view trim(std::string_view s) noexcept {
     while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
@@ -37,8 +41,9 @@ bool iequals(std::string_view a, std::string_view b) noexcept {
 // decode_entities turns the few character references a token or URL attribute may carry back
 // into bytes; any other '&' stays as it is.
 std::string decode_entities(std::string_view s) {
-    static const std::pair<std::string_view, char> kEntities[] = {
-        {"&amp;", '&'}, {"&quot;", '"'}, {"&#39;", '\''}, {"&#x27;", '\''}, {"&lt;", '<'}, {"&gt;", '>'}};
+    static const std::pair<std::string_view, char> kEntities[] = {{"&amp;", '&'},  {"&quot;", '"'},
+                                                                  {"&#39;", '\''}, {"&#x27;", '\''},
+                                                                  {"&lt;", '<'},   {"&gt;", '>'}};
     std::string out;
     out.reserve(s.size());
     for (std::size_t i = 0; i < s.size();) {
@@ -66,7 +71,8 @@ std::string read_tag(std::string_view html, std::size_t& pos, Attributes& attrib
     std::size_t i = pos + 1;
     std::string name;
     if (i < html.size() && html[i] == '/') name += html[i++];
-    while (i < html.size() && !is_space(html[i]) && html[i] != '>' && html[i] != '/' && name.size() < 32)
+    while (i < html.size() && !is_space(html[i]) && html[i] != '>' && html[i] != '/' &&
+           name.size() < 32)
         name += to_lower(html[i++]);
     while (i < html.size() && html[i] != '>') {
         if (is_space(html[i]) || html[i] == '/') {
@@ -74,7 +80,8 @@ std::string read_tag(std::string_view html, std::size_t& pos, Attributes& attrib
             continue;
         }
         std::string attribute;
-        while (i < html.size() && !is_space(html[i]) && html[i] != '=' && html[i] != '>' && html[i] != '/') {
+        while (i < html.size() && !is_space(html[i]) && html[i] != '=' && html[i] != '>' &&
+               html[i] != '/') {
             if (attribute.size() < 64) attribute += to_lower(html[i]);
             ++i;
         }
@@ -96,7 +103,8 @@ std::string read_tag(std::string_view html, std::size_t& pos, Attributes& attrib
             }
         }
         if (!attribute.empty() && attributes.size() < 64)
-            attributes.emplace_back(std::move(attribute), decode_entities(value.substr(0, kMaxAttributeValue)));
+            attributes.emplace_back(std::move(attribute),
+                                    decode_entities(value.substr(0, kMaxAttributeValue)));
     }
     pos = i < html.size() ? i + 1 : html.size();
     return name;
@@ -140,11 +148,16 @@ std::optional<SetCookie> parse_set_cookie(std::string_view untrusted_value) {
         auto [key, val] = split_once(attribute, '=');
         key = trim(key);
         val = trim(val);
-        if (iequals(key, "secure")) cookie.secure = true;
-        else if (iequals(key, "httponly")) cookie.http_only = true;
-        else if (iequals(key, "samesite")) cookie.same_site = lower(val.substr(0, 16));
-        else if (iequals(key, "path")) cookie.path = std::string(val.substr(0, 256));
-        else if (iequals(key, "domain")) cookie.has_domain = true;
+        if (iequals(key, "secure"))
+            cookie.secure = true;
+        else if (iequals(key, "httponly"))
+            cookie.http_only = true;
+        else if (iequals(key, "samesite"))
+            cookie.same_site = lower(val.substr(0, 16));
+        else if (iequals(key, "path"))
+            cookie.path = std::string(val.substr(0, 256));
+        else if (iequals(key, "domain"))
+            cookie.has_domain = true;
     }
     return cookie;
 }
@@ -195,11 +208,13 @@ Hsts parse_hsts(std::string_view untrusted_value) {
         auto [key, value] = split_once(directive, '=');
         key = trim(key);
         value = trim(value);
-        if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
+        if (value.size() >= 2 && value.front() == '"' && value.back() == '"')
+            value = value.substr(1, value.size() - 2);
         if (iequals(key, "max-age")) {
             // RFC 6797 6.1.1: delta-seconds; more than 12 digits is not a sane lifetime.
             const bool digits = !value.empty() && value.size() <= 12 &&
-                                std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; });
+                                std::all_of(value.begin(), value.end(),
+                                            [](char c) { return c >= '0' && c <= '9'; });
             if (digits) hsts.max_age = std::stoll(std::string(value));
         } else if (iequals(key, "includesubdomains")) {
             hsts.include_subdomains = true;
@@ -236,7 +251,8 @@ std::vector<Form> find_forms(std::string_view untrusted_html) {
             in_form = true;
         } else if (tag == "/form") {
             in_form = false;
-        } else if (in_form && (tag == "input" || tag == "textarea" || tag == "select" || tag == "button")) {
+        } else if (in_form &&
+                   (tag == "input" || tag == "textarea" || tag == "select" || tag == "button")) {
             Form& form = forms.back();
             if (form.hidden.size() + form.fields.size() >= kMaxFormInputs) continue;
             const std::string name = attribute_of(attributes, "name");

@@ -7,8 +7,6 @@
 // it accepts only a name that is safe everywhere it lands (CMake target, C++ namespace, HTML
 // title, file names). The skeleton holds no secret: development makes its own key in the
 // instance folder, and .env.example tells how to make a production one (`bulwark gen-secret`).
-#include "cli.hpp"
-
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -16,6 +14,8 @@
 #include <system_error>
 #include <utility>
 #include <vector>
+
+#include "cli.hpp"
 
 namespace bulwark::cli {
 namespace {
@@ -51,7 +51,8 @@ if(BUILD_TESTING)
 endif()
 )";
 
-constexpr std::string_view kAppHpp = R"(// The app: Bulwark's secure pipeline and the routes. main.cpp serves it; the tests call
+constexpr std::string_view kAppHpp =
+    R"(// The app: Bulwark's secure pipeline and the routes. main.cpp serves it; the tests call
 // build() on their own App and drive it with bulwark::testing::TestClient.
 #pragma once
 
@@ -83,7 +84,8 @@ void build(bulwark::App& app, const bulwark::Config& config, bulwark::pipeline::
 }  // namespace @NS@
 )";
 
-constexpr std::string_view kMainCpp = R"(// @NAME@: serves the app on BULWARK_HOST:BULWARK_PORT (127.0.0.1:8080 by default).
+constexpr std::string_view kMainCpp =
+    R"(// @NAME@: serves the app on BULWARK_HOST:BULWARK_PORT (127.0.0.1:8080 by default).
 // Settings come from the environment, then ./.env; with BULWARK_ENV=production Bulwark refuses
 // to start without a strong SECRET_KEY.
 #include "app.hpp"
@@ -117,7 +119,8 @@ int main() {
 }
 )";
 
-constexpr std::string_view kTestCpp = R"(// The app in process, through the whole pipeline, with bulwark::testing::TestClient.
+constexpr std::string_view kTestCpp =
+    R"(// The app in process, through the whole pipeline, with bulwark::testing::TestClient.
 #include "app.hpp"
 
 #include <bulwark/crypto.hpp>
@@ -157,7 +160,8 @@ TEST(App, HomePageIsServedWithSecureHeaders) {
 }  // namespace
 )";
 
-constexpr std::string_view kEnvExample = R"(# Copy to .env and fill in; .env is never committed (.gitignore keeps it out).
+constexpr std::string_view kEnvExample =
+    R"(# Copy to .env and fill in; .env is never committed (.gitignore keeps it out).
 # Development needs none of this: Bulwark makes a development key in ./instance on first run.
 
 # BULWARK_ENV=production
@@ -208,8 +212,10 @@ std::string fill(std::string_view text, std::string_view name) {
     for (auto& c : ns)
         if (c == '-') c = '_';
     std::string out(text);
-    for (const auto& [key, value] : {std::pair<std::string, std::string>{"@NAME@", std::string(name)}, {"@NS@", ns}})
-        for (auto at = out.find(key); at != std::string::npos; at = out.find(key, at + value.size()))
+    for (const auto& [key, value] :
+         {std::pair<std::string, std::string>{"@NAME@", std::string(name)}, {"@NS@", ns}})
+        for (auto at = out.find(key); at != std::string::npos;
+             at = out.find(key, at + value.size()))
             out.replace(at, key.size(), value);
     return out;
 }
@@ -217,9 +223,11 @@ std::string fill(std::string_view text, std::string_view name) {
 }  // namespace
 
 bool valid_project_name(std::string_view name) noexcept {
-    if (name.empty() || name.size() > 40 || !(name.front() >= 'a' && name.front() <= 'z')) return false;
+    if (name.empty() || name.size() > 40 || !(name.front() >= 'a' && name.front() <= 'z'))
+        return false;
     for (char c : name)
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-')) return false;
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'))
+            return false;
     // CMake reserves these target names, and `test` would clash with CTest's own target.
     for (std::string_view reserved : {"all", "test", "install", "clean", "help", "package"})
         if (name == reserved) return false;
@@ -231,29 +239,34 @@ int new_project(const std::string& dir, const std::string& name_flag) {
     std::string name = name_flag;
     if (name.empty()) {
         name = (root.has_filename() ? root.filename() : root.parent_path().filename()).string();
-        if (name == "." || name == "..") name = fs::absolute(root).lexically_normal().filename().string();
+        if (name == "." || name == "..")
+            name = fs::absolute(root).lexically_normal().filename().string();
     }
     if (!valid_project_name(name)) {
         std::fprintf(stderr,
-                     "bulwark: the project name must be 1 to 40 of [a-z0-9_-], starting with a letter (not a CMake "
+                     "bulwark: the project name must be 1 to 40 of [a-z0-9_-], starting with a "
+                     "letter (not a CMake "
                      "reserved name); give --name\n");
         return 1;
     }
     std::error_code ec;
     if (fs::exists(root, ec)) {
         if (!fs::is_directory(root, ec)) {
-            std::fprintf(stderr, "bulwark: %s exists and is not a folder\n", printable(dir).c_str());
+            std::fprintf(stderr, "bulwark: %s exists and is not a folder\n",
+                         printable(dir).c_str());
             return 1;
         }
         if (!fs::is_empty(root, ec) || ec) {
-            std::fprintf(stderr, "bulwark: %s is not empty; refusing to overwrite anything in it\n", printable(dir).c_str());
+            std::fprintf(stderr, "bulwark: %s is not empty; refusing to overwrite anything in it\n",
+                         printable(dir).c_str());
             return 1;
         }
     }
     const std::vector<std::pair<std::string, std::string_view>> files{
-        {"CMakeLists.txt", kCMakeLists}, {"src/app.hpp", kAppHpp},  {"src/app.cpp", kAppCpp},
-        {"src/main.cpp", kMainCpp},      {"tests/app_test.cpp", kTestCpp}, {".env.example", kEnvExample},
-        {".gitignore", kGitignore},      {"README.md", kReadme}};
+        {"CMakeLists.txt", kCMakeLists},  {"src/app.hpp", kAppHpp},
+        {"src/app.cpp", kAppCpp},         {"src/main.cpp", kMainCpp},
+        {"tests/app_test.cpp", kTestCpp}, {".env.example", kEnvExample},
+        {".gitignore", kGitignore},       {"README.md", kReadme}};
     for (const auto& [relative, text] : files) {
         const fs::path path = root / relative;
         fs::create_directories(path.parent_path(), ec);
@@ -266,8 +279,10 @@ int new_project(const std::string& dir, const std::string& name_flag) {
         }
     }
     std::printf("created %s in %s\n", name.c_str(), printable(dir).c_str());
-    std::printf("next: cmake -S %s -B %s/build -DCMAKE_PREFIX_PATH=<bulwark prefix> && cmake --build %s/build\n",
-                printable(dir).c_str(), printable(dir).c_str(), printable(dir).c_str());
+    std::printf(
+        "next: cmake -S %s -B %s/build -DCMAKE_PREFIX_PATH=<bulwark prefix> && cmake --build "
+        "%s/build\n",
+        printable(dir).c_str(), printable(dir).c_str(), printable(dir).c_str());
     return 0;
 }
 
