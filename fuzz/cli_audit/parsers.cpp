@@ -1,6 +1,8 @@
-// `bulwark audit`'s parsers of what an audited (untrusted) site sends: Set-Cookie, CSP, HSTS,
-// HTML forms, the leak markers and the checks over a response built from the input. The first
-// byte picks the target; none may crash, hang or read past its limits.
+// fuzz_cli_audit_parsers: `bulwark audit`'s parsers of what an audited (untrusted) site sends:
+// Set-Cookie, CSP, HSTS, HTML forms, the leak markers, and the checks over a response built
+// from the input. The first byte picks the target; none may crash, hang or read past its
+// limits. It links bulwark_cli_audit (tools/bulwark/CMakeLists.txt), which exists when the
+// tree builds the apps.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
