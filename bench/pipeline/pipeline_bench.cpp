@@ -8,6 +8,8 @@
 //            masked token checked against the session secret, as a form post would
 //   full     install_defaults with make_services (memory store, rate limiter, sessions, CORS,
 //            security log), for reference
+//   metrics  full plus pipeline::enable_metrics (request counts, latency histogram): the
+//            summary gives its overhead against full
 //
 // Repetitions are interleaved at random, so a burst of load from other processes falls on both
 // sides; the summary gives the median CPU-time rate of each and the overhead of secured against bare.
@@ -48,8 +50,10 @@ struct Fixture {
     bulwark::App bare;
     bulwark::App secured;
     bulwark::App full;
+    bulwark::App metrics;
     bp::Services secured_services;
     bp::Services full_services;
+    bp::Services metrics_services;
     bulwark::Headers get_headers;
     bulwark::Headers post_headers;
     std::string post_body;
@@ -66,6 +70,13 @@ struct Fixture {
         full_services.csrf_secret = [this](bulwark::Request&) { return &secret; };
         bp::install_defaults(full, config, full_services);
         add_routes(full);
+        metrics_services = bp::make_services(config);
+        metrics_services.audit.reset();
+        metrics_services.csrf_secret = [this](bulwark::Request&) { return &secret; };
+        bp::enable_metrics(metrics_services);
+        bp::install_defaults(metrics, config, metrics_services);
+        add_routes(metrics);
+        metrics.check_configuration();  // as App::run does: fixes the metrics' route table
 
         for (auto* h : {&get_headers, &post_headers}) {
             h->set("Host", "127.0.0.1:8080");
@@ -85,11 +96,11 @@ Fixture& fixture() {
     return f;
 }
 
-enum Variant { kBare, kSecured, kFull };
+enum Variant { kBare, kSecured, kFull, kMetrics };
 
 const bulwark::App& app_for(Variant v) {
     auto& f = fixture();
-    return v == kBare ? f.bare : v == kSecured ? f.secured : f.full;
+    return v == kBare ? f.bare : v == kSecured ? f.secured : v == kFull ? f.full : f.metrics;
 }
 
 void run(benchmark::State& state, const bulwark::App& app, const char* method, const bulwark::Headers& headers,
@@ -162,6 +173,11 @@ public:
                         "(%5.1f%%)\n",
                         bm + 3, bare, secured, 100.0 * (bare / secured - 1.0), 1e6 / secured - 1e6 / bare, full,
                         full > 0 ? 100.0 * (bare / full - 1.0) : 0.0);
+            const double metrics = median(rates_[std::string(bm) + "/3"]);
+            if (full > 0 && metrics > 0)
+                std::printf("  %-8s full %10.0f  full+metrics %10.0f (ratio %.3f, %5.1f%% overhead, %.3f us/request)\n",
+                            bm + 3, full, metrics, full / metrics, 100.0 * (full / metrics - 1.0),
+                            1e6 / metrics - 1e6 / full);
         }
     }
 
@@ -171,8 +187,8 @@ private:
 
 }  // namespace
 
-BENCHMARK(BM_Get)->Arg(kBare)->Arg(kSecured)->Arg(kFull);
-BENCHMARK(BM_Post)->Arg(kBare)->Arg(kSecured)->Arg(kFull);
+BENCHMARK(BM_Get)->Arg(kBare)->Arg(kSecured)->Arg(kFull)->Arg(kMetrics);
+BENCHMARK(BM_Post)->Arg(kBare)->Arg(kSecured)->Arg(kFull)->Arg(kMetrics);
 BENCHMARK(BM_Nonce);
 BENCHMARK(BM_CsrfCheck);
 
