@@ -8,12 +8,14 @@
 #include <bulwark/upload.hpp>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <map>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -176,6 +178,45 @@ private:
     Response& response_;
 };
 
+// HeaderNames: copies of a response's header names, because adding the security headers may
+// move the response's own strings. Kept on the stack for the usual handful of short names (this
+// runs on every response), in a vector only for an unusual response.
+class HeaderNames {
+public:
+    explicit HeaderNames(const Headers& headers) {
+        const auto& fields = headers.fields();
+        std::size_t bytes = 0;
+        for (const auto& field : fields) bytes += field.first.size();
+        if (fields.size() <= kInline && bytes <= kInlineBytes) {
+            std::size_t used = 0;
+            for (const auto& field : fields) {
+                std::copy(field.first.begin(), field.first.end(), bytes_.begin() + static_cast<std::ptrdiff_t>(used));
+                inline_[count_++] = std::string_view(bytes_.data() + used, field.first.size());
+                used += field.first.size();
+            }
+            return;
+        }
+        for (const auto& field : fields) spilled_names_.push_back(field.first);
+        spilled_.assign(spilled_names_.begin(), spilled_names_.end());
+    }
+    HeaderNames(const HeaderNames&) = delete;
+    HeaderNames& operator=(const HeaderNames&) = delete;
+
+    std::span<const std::string_view> views() const noexcept {
+        if (!spilled_.empty()) return spilled_;
+        return {inline_.data(), count_};
+    }
+
+private:
+    static constexpr std::size_t kInline = 16;
+    static constexpr std::size_t kInlineBytes = 512;
+    std::array<char, kInlineBytes> bytes_;
+    std::array<std::string_view, kInline> inline_;
+    std::size_t count_ = 0;
+    std::vector<std::string> spilled_names_;
+    std::vector<std::string_view> spilled_;
+};
+
 // --- the stages --------------------------------------------------------------------------
 
 Middleware headers_stage(std::shared_ptr<const State> st) {
@@ -198,28 +239,21 @@ Middleware headers_stage(std::shared_ptr<const State> st) {
         } catch (...) {
             response = App::error_response(req, 500);
         }
-        // Copies of the handler's header names (short, so no allocation), because adding the
-        // security headers below may move the response's own strings.
-        std::vector<std::string> present;
-        present.reserve(response.headers().size());
         bool strip = false;
-        for (const auto& [name, value] : response.headers().fields()) {
-            if (headers::must_strip(name)) strip = true;
-            else present.push_back(name);
-        }
+        for (const auto& [name, value] : response.headers().fields()) strip = strip || headers::must_strip(name);
         if (strip) {
             std::vector<std::string> names;
             for (const auto& [name, value] : response.headers().fields())
                 if (headers::must_strip(name)) names.push_back(name);
             for (const auto& name : names) response.headers().remove(name);
         }
-        std::vector<std::string_view> existing(present.begin(), present.end());
+        const HeaderNames existing(response.headers());
         const auto* hints = req.find_local<ResponseHints>();
         headers::ResponseFacts facts{.nonce = req.local<CspNonce>().value,
                                      .is_https = req.is_https(),
                                      .logged_in = !req.identity().empty(),
                                      .logout = hints != nullptr && hints->logout,
-                                     .existing = existing};
+                                     .existing = existing.views()};
         // compute_into skips every name the response already has, so add() cannot duplicate one.
         ResponseSink sink(response);
         headers::compute_into(st->services.headers, facts, sink);

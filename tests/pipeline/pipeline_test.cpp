@@ -155,6 +155,32 @@ TEST(PipelineHeaders, HandlerPolicyIsKept) {
     EXPECT_EQ(r.headers.count("Content-Security-Policy"), 1u);
 }
 
+// More header names than the stage keeps on its stack (16, 512 bytes): the handler's own values
+// still win and nothing is duplicated.
+TEST(PipelineHeaders, HandlerWithManyHeadersKeepsItsOwn) {
+    for (int extra : {0, 15, 16, 40}) {
+        SCOPED_TRACE(extra);
+        Fixture f;
+        f.app.get("/many", [extra](Request&) {
+            auto r = Response::text("x");
+            for (int i = 0; i < extra; ++i) r.headers().set("X-Custom-Header-Number-" + std::to_string(i), "v");
+            r.headers().set("X-Frame-Options", "DENY");
+            r.headers().set("Server", "Apache/2.4");
+            return r;
+        });
+        TestClient c(f.app);
+        auto r = c.get("/many");
+        EXPECT_EQ(r.header("X-Frame-Options").value_or(""), "DENY");
+        EXPECT_EQ(r.headers.count("X-Frame-Options"), 1u);
+        EXPECT_EQ(r.headers.count("Content-Security-Policy"), 1u);
+        EXPECT_EQ(r.headers.count("X-Content-Type-Options"), 1u);
+        EXPECT_FALSE(r.header("Server"));
+        if (extra > 0) {
+            EXPECT_EQ(r.header("X-Custom-Header-Number-0").value_or(""), "v");
+        }
+    }
+}
+
 TEST(PipelineHeaders, HstsOnlyOverHttps) {
     Fixture f;
     TestClient plain(f.app);
