@@ -176,6 +176,20 @@ def fd_count(pid):
         return None
 
 
+def fd_targets(pid):
+    """What each open descriptor points at (socket:[...], a file path), for the leak report."""
+    targets = {}
+    try:
+        for fd in os.listdir(f"/proc/{pid}/fd"):
+            try:
+                targets[fd] = os.readlink(f"/proc/{pid}/fd/{fd}")
+            except OSError:
+                pass
+    except OSError:
+        pass
+    return targets
+
+
 def rss_kib(pid):
     try:
         with open(f"/proc/{pid}/status") as f:
@@ -242,11 +256,13 @@ def main():
             t.start()
         rss = []  # (t, KiB)
         fds_after_warmup = None
+        targets_after_warmup = {}
         while time.time() < deadline:
             now = time.time() - t0
             rss.append((now, rss_kib(proc.pid)))
             if fds_after_warmup is None and now >= warmup:
                 fds_after_warmup = fd_count(proc.pid)
+                targets_after_warmup = fd_targets(proc.pid)
                 print(f"soak: after warm-up ({warmup:.0f} s): {fds_after_warmup} fds, "
                       f"{(rss_kib(proc.pid) or 0) / 1024:.1f} MiB RSS", flush=True)
             if proc.poll() is not None:
@@ -290,6 +306,13 @@ def main():
         if fds_after_warmup is not None and fds_end is not None:
             check("no fd leak", fds_end <= fds_after_warmup + 2,
                   f"{fds_after_warmup} fds after warm-up, {fds_end} after the load")
+            added = sorted(t for fd, t in fd_targets(proc.pid).items() if targets_after_warmup.get(fd) != t)
+            if added:
+                kinds = {}
+                for t in added:
+                    kind = "socket" if t.startswith("socket:") else t
+                    kinds[kind] = kinds.get(kind, 0) + 1
+                print(f"soak: descriptors opened since the warm-up and still open: {kinds}", flush=True)
         ordinary = ("GET /", "GET /comments", "GET /login", "GET /api/protected", "GET /api/data")
         before = [e for t, e, k in stats.latencies if warmup <= t < lo and k in ordinary]
         during = [e for t, e, k in stats.latencies if lo + 2 <= t < hi and k in ordinary]

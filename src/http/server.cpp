@@ -23,6 +23,9 @@
 #include <limits>
 #include <cstdio>
 #include <list>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 namespace bulwark {
 namespace {
@@ -109,6 +112,7 @@ struct ServerState {
     WorkerPool pool;
     TrustedPeers trusted;
     std::atomic<std::size_t> connections{0};
+    std::atomic<std::size_t> closed_since_trim{0};  // for return_freed_memory
     std::atomic<std::size_t> streaming{0};  // handlers of streamed bodies running or queued
     std::size_t max_streaming = 1;
     std::atomic<bool> stopping{false};
@@ -136,6 +140,7 @@ public:
     ~Session() override {
         release_streaming_slot();
         --state_.connections;
+        state_.closed_since_trim.fetch_add(1, std::memory_order_relaxed);
     }
 
     void start() {
@@ -193,7 +198,10 @@ private:
         }
         if (view.size() >= state_.options.header_limit) return reject_and_close(431);
         scanned_ = view.size();
-        const std::size_t room = std::min<std::size_t>(8192, state_.options.header_limit + 4 - view.size());
+        // Most header blocks fit in 2 KiB; an idle or slow connection (slow-loris) then holds
+        // 2 KiB, not 8, and a larger block grows the buffer as it comes.
+        const std::size_t want = view.size() < 2048 ? 2048 : 8192;
+        const std::size_t room = std::min<std::size_t>(want, state_.options.header_limit + 4 - view.size());
         stream_.async_read_some(buffer_.prepare(room),
                                 [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
                                     if (ec) return self->close_now();
@@ -612,6 +620,8 @@ Server::~Server() = default;
 void Server::run() {
     wait_for_signal();
     accept();
+    memory_timer_ = std::make_unique<asio::steady_timer>(*contexts_.front());
+    return_freed_memory();
     if (options_.on_listening) options_.on_listening(port_);
     std::vector<std::thread> threads;
     for (std::size_t i = 1; i < contexts_.size(); ++i)
@@ -676,11 +686,29 @@ void Server::start_session(tcp::socket socket) {
     }
 }
 
+void Server::return_freed_memory() {
+    // glibc keeps the memory of freed connection buffers in its arenas, so after a burst of
+    // connections (a slow-loris wave, a load spike) RSS would stay at the burst's level for
+    // good. Once enough connections have closed, hand the free pages back to the kernel.
+    // malloc_trim walks the arenas under their locks: at most once per interval.
+    memory_timer_->expires_after(kTrimInterval);
+    memory_timer_->async_wait([this](beast::error_code ec) {
+        if (ec || state_->stopping) return;
+        if (state_->closed_since_trim.exchange(0, std::memory_order_relaxed) >= kTrimAfterClosed) {
+#if defined(__GLIBC__)
+            ::malloc_trim(0);
+#endif
+        }
+        return_freed_memory();
+    });
+}
+
 void Server::begin_shutdown() {
     if (state_->stopping.exchange(true)) return;
     beast::error_code ec;
     acceptor_->close(ec);
     signals_->cancel(ec);
+    if (memory_timer_) memory_timer_->cancel();
     {
         std::lock_guard lock(state_->sessions_mutex);
         for (auto& weak : state_->sessions)

@@ -36,6 +36,10 @@ private:
     void start_session(boost::asio::ip::tcp::socket socket);
     void begin_shutdown();
     void poll_shutdown();
+    void return_freed_memory();
+
+    static constexpr std::chrono::seconds kTrimInterval{10};
+    static constexpr std::size_t kTrimAfterClosed = 128;
 
     ServerOptions options_;
     std::unique_ptr<ServerState> state_;
@@ -45,6 +49,7 @@ private:
     std::unique_ptr<boost::asio::signal_set> signals_;
     std::unique_ptr<TlsContexts> tls_;
     std::unique_ptr<boost::asio::steady_timer> shutdown_timer_;
+    std::unique_ptr<boost::asio::steady_timer> memory_timer_;
     std::chrono::steady_clock::time_point shutdown_deadline_{};
     std::size_t next_context_ = 0;
     std::uint16_t port_ = 0;
