@@ -53,6 +53,14 @@ LoginCheck check_login(State& state, const bulwark::Request& req, std::string_vi
     if (known) {
         auto v = state.hashes->verify_and_rehash(password, **stored);
         if (!v && v.error() == bulwark::password::Error::busy) return {LoginOutcome::busy, std::chrono::seconds{1}};
+        // An account with no usable hash (made by an OIDC login, or a refused old scheme)
+        // fails as slowly as a wrong password, so the timing does not tell such an account.
+        using bulwark::password::Error;
+        if (!v && (v.error() == Error::malformed_hash || v.error() == Error::unsupported_scheme ||
+                   v.error() == Error::cost_too_high)) {
+            if (auto d = state.hashes->verify_dummy(password); !d)
+                return {LoginOutcome::busy, std::chrono::seconds{1}};
+        }
         if (v) {
             ok = true;
             if (v->new_hash) store_rehash(state, req, username, **stored, *v->new_hash);

@@ -150,7 +150,7 @@ Request::Request(std::string method, std::string target, Headers headers, std::s
         path_ = std::move(*decoded);
     } else {
         target_valid_ = false;
-        path_ = "/";
+        path_.assign(1, '/');  // not = "/": GCC 12 -O3 warns falsely (stringop-overflow) on that
     }
     if (!query_.empty() && !boost::urls::parse_query(query_)) target_valid_ = false;
 }
