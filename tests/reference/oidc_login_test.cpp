@@ -52,15 +52,18 @@ std::string username_on_home(TestClient& c) {
     return std::regex_search(home.body, m, re) ? m[0].str() : std::string();
 }
 
-TEST(ReferenceOidc, NotConfiguredIs404) {
-    reference_test::App a;
+// On SQLite with in-process stores here, and on PostgreSQL + Redis in test_reference_services.
+class ReferenceOidc : public reference_test::BackendTest {};
+
+TEST_P(ReferenceOidc, NotConfiguredIs404) {
+    reference_test::App a(GetParam());
     TestClient c(a.app);
     EXPECT_EQ(c.get("/login/oidc").status, 404);
     EXPECT_EQ(c.get("/login/oidc/callback?code=x&state=y").status, 404);
 }
 
-TEST(ReferenceOidc, RedirectCarriesStateNonceAndPkce) {
-    reference_test::App a(oidc_vars());
+TEST_P(ReferenceOidc, RedirectCarriesStateNonceAndPkce) {
+    reference_test::App a(GetParam(), oidc_vars());
     TestClient c(a.app);
     auto r = c.get("/login/oidc");
     ASSERT_EQ(r.status, 303);
@@ -76,8 +79,8 @@ TEST(ReferenceOidc, RedirectCarriesStateNonceAndPkce) {
     EXPECT_TRUE(c.cookie("session"));
 }
 
-TEST(ReferenceOidc, LoginMakesAnAccountAndReplayIsRefused) {
-    reference_test::App a(oidc_vars());
+TEST_P(ReferenceOidc, LoginMakesAnAccountAndReplayIsRefused) {
+    reference_test::App a(GetParam(), oidc_vars());
     TestClient c(a.app);
     const auto callback = start_login(c, "&sub=dora-1");
     const auto before = *c.cookie("session");
@@ -104,11 +107,11 @@ TEST(ReferenceOidc, LoginMakesAnAccountAndReplayIsRefused) {
                   .status, 401);
 }
 
-TEST(ReferenceOidc, CallbackRefusals) {
+TEST_P(ReferenceOidc, CallbackRefusals) {
     // The callback shares the login rate limit (5 per minute by default); this test makes 11.
     auto vars = oidc_vars();
     vars["BULWARK_LOGIN_RATE_LIMIT"] = "100 per minute";
-    reference_test::App a(vars);
+    reference_test::App a(GetParam(), vars);
     {   // A state that is not this session's.
         TestClient c(a.app);
         auto callback = start_login(c);
@@ -146,8 +149,8 @@ TEST(ReferenceOidc, CallbackRefusals) {
     }
 }
 
-TEST(ReferenceOidc, LinkingNeedsTheAccountLoggedIn) {
-    reference_test::App a(oidc_vars());
+TEST_P(ReferenceOidc, LinkingNeedsTheAccountLoggedIn) {
+    reference_test::App a(GetParam(), oidc_vars());
     // erin registers with erin@example.com; an identity claiming that (verified) address does
     // not get her account: it gets a new one.
     TestClient erin(a.app);
@@ -172,8 +175,8 @@ TEST(ReferenceOidc, LinkingNeedsTheAccountLoggedIn) {
     EXPECT_EQ(erin.get(start_login(erin, "&sub=mallory")).status, 400);
 }
 
-TEST(ReferenceOidc, LoginOverRealSockets) {
-    reference_test::App a(oidc_vars());
+TEST_P(ReferenceOidc, LoginOverRealSockets) {
+    reference_test::App a(GetParam(), oidc_vars());
     bulwark::test_support::RunningServer server(a.app);
     const std::string host = "127.0.0.1:" + std::to_string(server.port());
     auto get = [&](const std::string& target, const std::string& cookie) {
@@ -206,5 +209,7 @@ TEST(ReferenceOidc, LoginOverRealSockets) {
     EXPECT_NE(home.find("oidc_"), std::string::npos);
     server.stop();
 }
+
+INSTANTIATE_TEST_SUITE_P(, ReferenceOidc, reference_test::backends(), reference_test::backend_name);
 
 }  // namespace
