@@ -9,40 +9,14 @@
 #include <regex>
 #include <string>
 
+using bulwark::test_support::exchange;
 using bulwark::test_support::RawClient;
+using bulwark::test_support::Reply;
 using bulwark::test_support::RunningServer;
 using bulwark::testing::TestClient;
 using reference_test::kPassword;
 
 namespace {
-
-// Reply: one response as read off the socket.
-struct Reply {
-    int status = 0;
-    std::string raw;
-
-    std::optional<std::string> header(const std::string& name) const {
-        const auto end = raw.find("\r\n\r\n");
-        const std::string needle = "\r\n" + name + ": ";
-        const auto at = raw.find(needle);
-        if (at == std::string::npos || at > end) return std::nullopt;
-        const auto from = at + needle.size();
-        return raw.substr(from, raw.find("\r\n", from) - from);
-    }
-    std::string body() const { return raw.substr(std::min(raw.size(), raw.find("\r\n\r\n") + 4)); }
-};
-
-Reply exchange(std::uint16_t port, const std::string& method, const std::string& target, const std::string& headers,
-               const std::string& body = {}) {
-    RawClient client(port);
-    std::string request = method + " " + target + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n" + headers;
-    if (!body.empty() || method == "POST") request += "Content-Length: " + std::to_string(body.size()) + "\r\n";
-    client.send(request + "\r\n" + body);
-    Reply r;
-    r.raw = client.read_until_closed();
-    if (r.raw.rfind("HTTP/1.1 ", 0) == 0) r.status = std::stoi(r.raw.substr(9, 3));
-    return r;
-}
 
 Reply api_login(std::uint16_t port, const std::string& user, const std::string& password) {
     return exchange(port, "POST", "/api/login", "Content-Type: application/json\r\n",

@@ -10,10 +10,12 @@
 
 #include <bulwark/http.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -95,6 +97,36 @@ private:
     int fd_ = -1;
     bool closed_ = false;
 };
+
+// Reply: one whole response as read off the socket by exchange.
+struct Reply {
+    int status = 0;  // 0: no status line arrived
+    std::string raw;
+
+    std::optional<std::string> header(const std::string& name) const {
+        const auto end = raw.find("\r\n\r\n");
+        const std::string needle = "\r\n" + name + ": ";
+        const auto at = raw.find(needle);
+        if (at == std::string::npos || at > end) return std::nullopt;
+        const auto from = at + needle.size();
+        return raw.substr(from, raw.find("\r\n", from) - from);
+    }
+    std::string body() const { return raw.substr(std::min(raw.size(), raw.find("\r\n\r\n") + 4)); }
+};
+
+// exchange sends one request on a fresh connection (Connection: close) and reads the answer.
+// `headers` are whole lines, each ending in CRLF; a POST always carries Content-Length.
+inline Reply exchange(std::uint16_t port, const std::string& method, const std::string& target,
+                      const std::string& headers, const std::string& body = {}) {
+    RawClient client(port);
+    std::string request = method + " " + target + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n" + headers;
+    if (!body.empty() || method == "POST") request += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+    client.send(request + "\r\n" + body);
+    Reply r;
+    r.raw = client.read_until_closed();
+    if (r.raw.rfind("HTTP/1.1 ", 0) == 0) r.status = std::stoi(r.raw.substr(9, 3));
+    return r;
+}
 
 // RunningServer runs an App on a loopback port in a background thread for one test.
 class RunningServer {
