@@ -31,6 +31,14 @@ struct AccountRecovery;  // account_recovery.cpp: its own jobs thread and rememb
 
 struct State {
     explicit State(bulwark::db::Database database) : db(std::move(database)) {}
+    // Mail still queued when the app stops (a reset link, a "password changed" notice) gets a
+    // bounded wait to go out instead of being dropped with the queue.
+    ~State() {
+        if (outbox) (void)outbox->flush(kMailFlushOnStop);
+    }
+    State(const State&) = delete;
+    State& operator=(const State&) = delete;
+    static constexpr std::chrono::seconds kMailFlushOnStop{5};
 
     bool production = false;
     bulwark::db::Database db;
