@@ -13,7 +13,7 @@
 //     violation report reaches POST /csp-report and becomes a security-log line.
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { artifactsDir, deadline, launch, loopbackOnly, serve, startBulwark } from './lib.mjs';
+import { artifactsDir, deadline, launch, loopbackOnly, serve, startBulwark, submitForm } from './lib.mjs';
 
 const [bulwark, binaryDir] = process.argv.slice(2);
 if (!bulwark || !binaryDir) {
@@ -42,10 +42,7 @@ pages.set('/blank', '<!doctype html><title>blank</title><p>blank</p>');
 
 const app = await startBulwark(bulwark, { CORS_ORIGINS: friend.origin });
 
-// events parses the security log (one JSON object a line) the app wrote to stderr so far.
-const events = () => app.log().split('\n').filter((l) => l.startsWith('{')).flatMap((l) => {
-  try { return [JSON.parse(l)]; } catch { return []; }
-});
+const events = app.events;
 const requestIdOf = (html) => (html.match(/Request id: ([A-Za-z0-9_-]+)/) || [])[1];
 
 const browser = await launch({ hosts: ['127.0.0.1', 'localhost'] });
@@ -53,14 +50,7 @@ const context = await browser.newContext();
 const guards = [await loopbackOnly(context, [app.origin, evil.origin, friend.origin, farOrigin])];
 const tab = await context.newPage();
 
-async function submit(formSelector, fields) {
-  for (const [name, value] of Object.entries(fields)) await tab.fill(`${formSelector} [name="${name}"]`, value);
-  const [response] = await Promise.all([
-    tab.waitForNavigation({ waitUntil: 'load', timeout: 15000 }),
-    tab.click(`${formSelector} button[type="submit"]`),
-  ]);
-  return response;
-}
+const submit = (formSelector, fields) => submitForm(tab, formSelector, fields);
 
 // --- a logged-in session, through the app's own forms ---------------------------------------
 await tab.goto(`${app.origin}/register`, { waitUntil: 'load' });

@@ -79,6 +79,17 @@ export function deadline(ms, what) {
   t.unref();
 }
 
+// submitForm fills the fields of the form `formSelector` on `tab`, presses its submit button and
+// resolves to the response of the navigation that follows.
+export async function submitForm(tab, formSelector, fields) {
+  for (const [name, value] of Object.entries(fields)) await tab.fill(`${formSelector} [name="${name}"]`, value);
+  const [response] = await Promise.all([
+    tab.waitForNavigation({ waitUntil: 'load', timeout: 15000 }),
+    tab.click(`${formSelector} button[type="submit"]`),
+  ]);
+  return response;
+}
+
 // startBulwark runs `<binary> serve` (the reference app) on 127.0.0.1 with a free port, a fresh
 // instance folder and `env` added to a clean environment; resolves to { origin, log, stop } once it
 // listens. log() returns everything it wrote to stderr (the security log's default sink).
@@ -105,6 +116,10 @@ export function startBulwark(binary, env = {}) {
       resolve({
         origin: m[1],
         log: () => stderr,
+        // events: the security-log lines (one JSON object each) written so far, parsed.
+        events: () => stderr.split('\n').filter((l) => l.startsWith('{')).flatMap((l) => {
+          try { return [JSON.parse(l)]; } catch { return []; }
+        }),
         stop: () => new Promise((r) => {
           child.removeAllListeners('exit');
           child.once('exit', () => { rmSync(instance, { recursive: true, force: true }); r(); });

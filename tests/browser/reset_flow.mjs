@@ -12,7 +12,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { artifactsDir, deadline, kSkip, launch, loopbackOnly, startBulwark } from './lib.mjs';
+import { artifactsDir, deadline, kSkip, launch, loopbackOnly, startBulwark, submitForm } from './lib.mjs';
 
 const [bulwark, binaryDir] = process.argv.slice(2);
 if (!bulwark || !binaryDir) {
@@ -82,14 +82,7 @@ const tab = await context.newPage();
 const referers = [];
 tab.on('request', (r) => { const ref = r.headers().referer; if (ref) referers.push(ref); });
 
-async function submit(formSelector, fields) {
-  for (const [name, value] of Object.entries(fields)) await tab.fill(`${formSelector} [name="${name}"]`, value);
-  const [response] = await Promise.all([
-    tab.waitForNavigation({ waitUntil: 'load', timeout: 15000 }),
-    tab.click(`${formSelector} button[type="submit"]`),
-  ]);
-  return response;
-}
+const submit = (formSelector, fields) => submitForm(tab, formSelector, fields);
 
 await tab.goto(`${app.origin}/register`, { waitUntil: 'load' });
 await submit('form[action="/register"]', { username, email, password: oldPassword });

@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { artifactsDir, deadline, launch, loopbackOnly, startBulwark } from './lib.mjs';
+import { artifactsDir, deadline, launch, loopbackOnly, startBulwark, submitForm } from './lib.mjs';
 
 const [bulwark, binaryDir] = process.argv.slice(2);
 if (!bulwark || !binaryDir) {
@@ -29,9 +29,7 @@ const xss = `<script>window.__xss = 'script'</script><img src=x onerror="window.
   ` & <b>bold</b> ${randomBytes(3).toString('hex')}`;
 
 const app = await startBulwark(bulwark);
-const events = () => app.log().split('\n').filter((l) => l.startsWith('{')).flatMap((l) => {
-  try { return [JSON.parse(l)]; } catch { return []; }
-});
+const events = app.events;
 
 const browser = await launch();
 const context = await browser.newContext({ acceptDownloads: true });
@@ -70,14 +68,7 @@ async function visit(url) {
 }
 // submit fills a form of the current page and clicks its button; resolves to the final response
 // (after any redirects), as a user's click would.
-async function submit(formSelector, fields) {
-  for (const [name, value] of Object.entries(fields)) await tab.fill(`${formSelector} [name="${name}"]`, value);
-  const [response] = await Promise.all([
-    tab.waitForNavigation({ waitUntil: 'load', timeout: 15000 }),
-    tab.click(`${formSelector} button[type="submit"]`),
-  ]);
-  return response;
-}
+const submit = (formSelector, fields) => submitForm(tab, formSelector, fields);
 const here = () => new URL(tab.url()).pathname;
 
 // 1. register
