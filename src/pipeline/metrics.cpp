@@ -118,8 +118,14 @@ void install_metrics(App& app, const Services& services) {
     app.add_start_check([st](const App& configured) { build_table(*st, configured); });
     app.use(metrics_stage(st));
     app.get(st->options->path, [st](Request& req) {
-        // Refused exactly as an unknown path is, so the page's existence is not advertised.
-        if (!allowed(*st, req)) return App::error_response(req, 404);
+        // Refused exactly as an unknown path is, so the page's existence is not advertised;
+        // the security log still says who asked.
+        if (!allowed(*st, req)) {
+            if (st->audit)
+                st->audit->log(audit::Event::authz_fail, {req.request_id(), req.client_address(), {}},
+                               {{"resource", "metrics"}});
+            return App::error_response(req, 404);
+        }
         Response response(200, st->registry->render(), std::string(metrics::kContentType));
         response.headers().set("Cache-Control", "no-store");
         return response;

@@ -106,6 +106,9 @@ TEST(ReferenceMetricsSocket, NonLoopbackClientNeedsAKeyWithTheMetricsScope) {
             EXPECT_EQ(r.body().find("bulwark_"), std::string::npos) << c.name;
         }
     }
+    // Each refusal is in the security log (and so on the page), the 404 notwithstanding.
+    const auto page = exchange(server.port(), "GET", "/metrics", "").body();
+    EXPECT_EQ(sample(page, R"(bulwark_security_events_total{event="authz_fail"})"), 4) << page;
     server.stop();
 }
 
