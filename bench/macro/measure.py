@@ -413,6 +413,23 @@ def measure_uploads(args, name, port, sid, setup):
             "peak_rss_kib": peak}
 
 
+def measure_upload_limit(args, port):
+    """The upload row's floor: bench_upload_limit stores the same uploads with nothing but recv, write, fsync."""
+    name = "upload limit"
+    cmd = [f"{args.build}/bench/bench_upload_limit", str(port), args.workdir]
+    if not os.path.exists(cmd[0]):
+        print(f"bench: {name}: {cmd[0]} is not built; skipped", file=sys.stderr)
+        return [{"server": name, "route": f"POST /upload ({args.upload_mib} MiB)", "failed": "not built"}]
+    proc, log = start_server(args, name, cmd)
+    try:
+        if wait_until_serving(port, "/", proc.pid, 30) is None:
+            return [{"server": name, "route": f"POST /upload ({args.upload_mib} MiB)", "failed": "did not start"}]
+        return [measure_uploads(args, name, port, proc.pid, {"cookie": "", "csrf": ""})]
+    finally:
+        stop_all()
+        log.close()
+
+
 def measure_reference(args, name, cmd, port, env, cwd=None, api_key=None, start_seconds=30, keep_log=False):
     """One server of the contract: start it, set up the accounts, measure every route, stop it."""
     labels = [label for label, _, _ in reference_requests(args, {"cookie": "", "csrf": "", "access_token": ""}, "k")]
@@ -516,6 +533,9 @@ def main():
         if args.uploads > 0:
             args.upload_path = os.path.join(args.workdir, "upload.png")
             make_upload_file(args.upload_path, args.upload_mib * 1024 * 1024)
+            if "limit" not in args.skip:
+                rows += measure_upload_limit(args, port)
+        port += 1
         instance = os.path.join(args.workdir, "bulwark-instance")
         if "serve" not in args.skip:
             bulwark = f"{args.build}/tools/bulwark/bulwark"
