@@ -5,6 +5,9 @@
 // (and items_per_second) is this process's CPU, which for PostgreSQL is mostly the kernel's
 // socket work; the Time column is the wall clock, mostly the server. Run with
 // --benchmark_repetitions=5 --benchmark_enable_random_interleaving=true on a busy machine.
+// Each iteration's work is one noinline *_once function, so callgrind can count the instructions
+// of exactly that work (--toggle-collect='*_once*'); BULWARK_BENCH_ITERATIONS fixes the iteration
+// count for it. bench/db/instructions.sh does both and prints Bulwark/raw ratios.
 #include <bulwark/db.hpp>
 
 #include <benchmark/benchmark.h>
@@ -20,6 +23,12 @@ namespace {
 
 using bulwark::db::Database;
 constexpr int kRows = 10000;
+
+// with_iterations: a fixed iteration count from BULWARK_BENCH_ITERATIONS (for instruction counts),
+// else Google Benchmark's own choice.
+void with_iterations(benchmark::internal::Benchmark* b) {
+    if (const char* n = std::getenv("BULWARK_BENCH_ITERATIONS")) b->Iterations(std::atoll(n));
+}
 
 std::string sqlite_path(const char* tag) {
     return (std::filesystem::temp_directory_path() / ("bulwark_bench_" + std::string(tag) + "_" + std::to_string(getpid()) + ".db")).string();
@@ -51,6 +60,18 @@ void fill(Database& db) {
 
 // ---- SQLite -------------------------------------------------------------------------
 
+[[gnu::noinline]] bool sqlite_raw_select_once(sqlite3_stmt* stmt, std::int64_t id) {
+    sqlite3_bind_int64(stmt, 1, id);
+    const bool found = sqlite3_step(stmt) == SQLITE_ROW;
+    if (found) {
+        std::string v(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)), static_cast<std::size_t>(sqlite3_column_bytes(stmt, 0)));
+        benchmark::DoNotOptimize(v);
+    }
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
+    return found;
+}
+
 void BM_sqlite_raw_point_select(benchmark::State& state) {
     const auto path = sqlite_path("raw_sel");
     { auto db = open_or_die("sqlite://" + path, bench_options()); fill(db); }
@@ -60,35 +81,42 @@ void BM_sqlite_raw_point_select(benchmark::State& state) {
     sqlite3_stmt* stmt = nullptr;
     sqlite3_prepare_v3(db, "SELECT v FROM kv WHERE id = ?", -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
     std::int64_t i = 0;
-    for (auto _ : state) {
-        sqlite3_bind_int64(stmt, 1, i++ % kRows);
-        if (sqlite3_step(stmt) != SQLITE_ROW) state.SkipWithError("no row");
-        std::string v(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)), static_cast<std::size_t>(sqlite3_column_bytes(stmt, 0)));
-        benchmark::DoNotOptimize(v);
-        sqlite3_reset(stmt);
-        sqlite3_clear_bindings(stmt);
-    }
+    for (auto _ : state)
+        if (!sqlite_raw_select_once(stmt, i++ % kRows)) state.SkipWithError("no row");
     sqlite3_finalize(stmt);
     sqlite3_close(db);
     std::filesystem::remove(path);
     state.SetItemsProcessed(state.iterations());
 }
-BENCHMARK(BM_sqlite_raw_point_select);
+BENCHMARK(BM_sqlite_raw_point_select)->Apply(with_iterations);
+
+[[gnu::noinline]] bool sqlite_bulwark_select_once(Database& db, std::int64_t id) {
+    auto v = db.one<std::string>("SELECT v FROM kv WHERE id = ?", id);
+    benchmark::DoNotOptimize(v);
+    return v && *v;
+}
 
 void BM_sqlite_bulwark_point_select(benchmark::State& state) {
     const auto path = sqlite_path("bw_sel");
     auto db = open_or_die("sqlite://" + path, bench_options());
     fill(db);
     std::int64_t i = 0;
-    for (auto _ : state) {
-        auto v = db.one<std::string>("SELECT v FROM kv WHERE id = ?", i++ % kRows);
-        if (!v || !*v) state.SkipWithError("no row");
-        benchmark::DoNotOptimize(v);
-    }
+    for (auto _ : state)
+        if (!sqlite_bulwark_select_once(db, i++ % kRows)) state.SkipWithError("no row");
     std::filesystem::remove(path);
     state.SetItemsProcessed(state.iterations());
 }
-BENCHMARK(BM_sqlite_bulwark_point_select);
+BENCHMARK(BM_sqlite_bulwark_point_select)->Apply(with_iterations);
+
+[[gnu::noinline]] bool sqlite_raw_insert_once(sqlite3* db, sqlite3_stmt* stmt, std::int64_t id, const std::string& text) {
+    sqlite3_bind_int64(stmt, 1, id);
+    sqlite3_bind_text64(stmt, 2, text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8);
+    const bool done = sqlite3_step(stmt) == SQLITE_DONE;
+    benchmark::DoNotOptimize(sqlite3_changes64(db));
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
+    return done;
+}
 
 void BM_sqlite_raw_insert(benchmark::State& state) {
     const auto path = sqlite_path("raw_ins");
@@ -100,20 +128,20 @@ void BM_sqlite_raw_insert(benchmark::State& state) {
     sqlite3_prepare_v3(db, "INSERT INTO ins (id, v) VALUES (?, ?)", -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
     std::int64_t i = 0;
     const std::string text = "inserted-value";
-    for (auto _ : state) {
-        sqlite3_bind_int64(stmt, 1, i++);
-        sqlite3_bind_text64(stmt, 2, text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8);
-        if (sqlite3_step(stmt) != SQLITE_DONE) state.SkipWithError("insert failed");
-        benchmark::DoNotOptimize(sqlite3_changes64(db));
-        sqlite3_reset(stmt);
-        sqlite3_clear_bindings(stmt);
-    }
+    for (auto _ : state)
+        if (!sqlite_raw_insert_once(db, stmt, i++, text)) state.SkipWithError("insert failed");
     sqlite3_finalize(stmt);
     sqlite3_close(db);
     std::filesystem::remove(path);
     state.SetItemsProcessed(state.iterations());
 }
-BENCHMARK(BM_sqlite_raw_insert);
+BENCHMARK(BM_sqlite_raw_insert)->Apply(with_iterations);
+
+[[gnu::noinline]] bool sqlite_bulwark_insert_once(Database& db, std::int64_t id, const std::string& text) {
+    auto r = db.execute("INSERT INTO ins (id, v) VALUES (?, ?)", id, text);
+    benchmark::DoNotOptimize(r);
+    return static_cast<bool>(r);
+}
 
 void BM_sqlite_bulwark_insert(benchmark::State& state) {
     const auto path = sqlite_path("bw_ins");
@@ -121,15 +149,12 @@ void BM_sqlite_bulwark_insert(benchmark::State& state) {
     fill(db);
     std::int64_t i = 0;
     const std::string text = "inserted-value";
-    for (auto _ : state) {
-        auto r = db.execute("INSERT INTO ins (id, v) VALUES (?, ?)", i++, text);
-        if (!r) state.SkipWithError("insert failed");
-        benchmark::DoNotOptimize(r);
-    }
+    for (auto _ : state)
+        if (!sqlite_bulwark_insert_once(db, i++, text)) state.SkipWithError("insert failed");
     std::filesystem::remove(path);
     state.SetItemsProcessed(state.iterations());
 }
-BENCHMARK(BM_sqlite_bulwark_insert);
+BENCHMARK(BM_sqlite_bulwark_insert)->Apply(with_iterations);
 
 // ---- PostgreSQL ---------------------------------------------------------------------
 
@@ -155,6 +180,19 @@ PGconn* raw_pg_connect(bool with_statement_timeout = true) {
     return conn;
 }
 
+[[gnu::noinline]] bool pg_raw_select_once(PGconn* conn, std::int64_t n) {
+    const std::string id = std::to_string(n);
+    const char* values[] = {id.c_str()};
+    PGresult* r = PQexecPrepared(conn, "sel", 1, values, nullptr, nullptr, 0);
+    const bool found = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1;
+    if (found) {
+        std::string v(PQgetvalue(r, 0, 0), static_cast<std::size_t>(PQgetlength(r, 0, 0)));
+        benchmark::DoNotOptimize(v);
+    }
+    PQclear(r);
+    return found;
+}
+
 // The raw select again without statement_timeout: what that safety default costs on its own.
 void raw_pg_point_select(benchmark::State& state, bool with_statement_timeout) {
     if (!pg_url()) return state.SkipWithError("BULWARK_TEST_DATABASE_URL not set");
@@ -162,36 +200,41 @@ void raw_pg_point_select(benchmark::State& state, bool with_statement_timeout) {
     PGconn* conn = raw_pg_connect(with_statement_timeout);
     PQclear(PQprepare(conn, "sel", "SELECT v FROM bench_db_kv WHERE id = $1", 1, nullptr));
     std::int64_t i = 0;
-    for (auto _ : state) {
-        const std::string id = std::to_string(i++ % kRows);
-        const char* values[] = {id.c_str()};
-        PGresult* r = PQexecPrepared(conn, "sel", 1, values, nullptr, nullptr, 0);
-        if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) state.SkipWithError("no row");
-        std::string v(PQgetvalue(r, 0, 0), static_cast<std::size_t>(PQgetlength(r, 0, 0)));
-        benchmark::DoNotOptimize(v);
-        PQclear(r);
-    }
+    for (auto _ : state)
+        if (!pg_raw_select_once(conn, i++ % kRows)) state.SkipWithError("no row");
     PQfinish(conn);
     state.SetItemsProcessed(state.iterations());
 }
 void BM_pg_raw_point_select(benchmark::State& state) { raw_pg_point_select(state, true); }
-BENCHMARK(BM_pg_raw_point_select);
+BENCHMARK(BM_pg_raw_point_select)->Apply(with_iterations);
 void BM_pg_raw_point_select_no_timeout(benchmark::State& state) { raw_pg_point_select(state, false); }
-BENCHMARK(BM_pg_raw_point_select_no_timeout);
+BENCHMARK(BM_pg_raw_point_select_no_timeout)->Apply(with_iterations);
+
+[[gnu::noinline]] bool pg_bulwark_select_once(Database& db, std::int64_t id) {
+    auto v = db.one<std::string>("SELECT v FROM bench_db_kv WHERE id = ?", id);
+    benchmark::DoNotOptimize(v);
+    return v && *v;
+}
 
 void BM_pg_bulwark_point_select(benchmark::State& state) {
     if (!pg_url()) return state.SkipWithError("BULWARK_TEST_DATABASE_URL not set");
     auto db = open_or_die(pg_url());
     pg_setup(db);
     std::int64_t i = 0;
-    for (auto _ : state) {
-        auto v = db.one<std::string>("SELECT v FROM bench_db_kv WHERE id = ?", i++ % kRows);
-        if (!v || !*v) state.SkipWithError("no row");
-        benchmark::DoNotOptimize(v);
-    }
+    for (auto _ : state)
+        if (!pg_bulwark_select_once(db, i++ % kRows)) state.SkipWithError("no row");
     state.SetItemsProcessed(state.iterations());
 }
-BENCHMARK(BM_pg_bulwark_point_select);
+BENCHMARK(BM_pg_bulwark_point_select)->Apply(with_iterations);
+
+[[gnu::noinline]] bool pg_raw_insert_once(PGconn* conn, std::int64_t n) {
+    const std::string id = std::to_string(n);
+    const char* values[] = {id.c_str(), "inserted-value"};
+    PGresult* r = PQexecPrepared(conn, "ins", 2, values, nullptr, nullptr, 0);
+    const bool done = PQresultStatus(r) == PGRES_COMMAND_OK;
+    PQclear(r);
+    return done;
+}
 
 void BM_pg_raw_insert(benchmark::State& state) {
     if (!pg_url()) return state.SkipWithError("BULWARK_TEST_DATABASE_URL not set");
@@ -199,31 +242,29 @@ void BM_pg_raw_insert(benchmark::State& state) {
     PGconn* conn = raw_pg_connect();
     PQclear(PQprepare(conn, "ins", "INSERT INTO bench_db_ins (id, v) VALUES ($1, $2)", 2, nullptr));
     std::int64_t i = 0;
-    for (auto _ : state) {
-        const std::string id = std::to_string(i++);
-        const char* values[] = {id.c_str(), "inserted-value"};
-        PGresult* r = PQexecPrepared(conn, "ins", 2, values, nullptr, nullptr, 0);
-        if (PQresultStatus(r) != PGRES_COMMAND_OK) state.SkipWithError("insert failed");
-        PQclear(r);
-    }
+    for (auto _ : state)
+        if (!pg_raw_insert_once(conn, i++)) state.SkipWithError("insert failed");
     PQfinish(conn);
     state.SetItemsProcessed(state.iterations());
 }
-BENCHMARK(BM_pg_raw_insert);
+BENCHMARK(BM_pg_raw_insert)->Apply(with_iterations);
+
+[[gnu::noinline]] bool pg_bulwark_insert_once(Database& db, std::int64_t id) {
+    auto r = db.execute("INSERT INTO bench_db_ins (id, v) VALUES (?, ?)", id, "inserted-value");
+    return static_cast<bool>(r);
+}
 
 void BM_pg_bulwark_insert(benchmark::State& state) {
     if (!pg_url()) return state.SkipWithError("BULWARK_TEST_DATABASE_URL not set");
     auto db = open_or_die(pg_url());
     pg_setup(db);
     std::int64_t i = 0;
-    for (auto _ : state) {
-        auto r = db.execute("INSERT INTO bench_db_ins (id, v) VALUES (?, ?)", i++, "inserted-value");
-        if (!r) state.SkipWithError("insert failed");
-    }
+    for (auto _ : state)
+        if (!pg_bulwark_insert_once(db, i++)) state.SkipWithError("insert failed");
     (void)db.execute_trusted_script("DROP TABLE IF EXISTS bench_db_kv; DROP TABLE IF EXISTS bench_db_ins;");
     state.SetItemsProcessed(state.iterations());
 }
-BENCHMARK(BM_pg_bulwark_insert);
+BENCHMARK(BM_pg_bulwark_insert)->Apply(with_iterations);
 
 }  // namespace
 
