@@ -79,8 +79,9 @@ struct PartHeaders {
     std::vector<std::pair<std::string, std::string>> headers;  // all header lines, names lower-cased
 };
 
-// Event: one step of the decoder. `data` points into the decoder's buffer and is valid until
-// the next feed(); `part` until the next part_begin.
+// Event: one step of the decoder. `data` points into the decoder's buffer (or, after
+// feed_borrowed, into the caller's bytes) and is valid until the next feed(); after
+// feed_borrowed, only until the next next(). `part` until the next part_begin.
 struct Event {
     enum class Kind { need_more, part_begin, data, part_end, done, error };
     Kind kind = Kind::need_more;
@@ -102,6 +103,11 @@ public:
 
     // feed appends bytes; too_large as soon as max_body is passed.
     Result<void, Error> feed(std::string_view bytes);
+    // feed_borrowed is feed without the copy: the decoder reads `bytes` in place, so they must
+    // stay valid and unchanged until next() returns need_more, done or error (or the next feed).
+    // Only the few bytes left over then (less than a delimiter, or a partial header block) are
+    // copied. The same events as feed, whatever the split.
+    Result<void, Error> feed_borrowed(std::string_view bytes);
     void finish();
     Event next();
     std::size_t bytes_fed() const noexcept;

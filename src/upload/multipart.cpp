@@ -1,6 +1,12 @@
-// MultipartDecoder: the RFC 2046 §5.1.1 delimiter state machine over a sliding buffer. Data is
+// MultipartDecoder: the RFC 2046 §5.1.1 delimiter state machine over a sliding window. Data is
 // handed out as soon as it cannot be the start of a delimiter, so the buffer never holds more
 // than one feed plus a delimiter's length (headers: max_header_bytes).
+//
+// The window is either the decoder's own buffer or, after feed_borrowed, the caller's bytes
+// themselves: a streamed upload's file data then goes from the socket's piece to the file with
+// no copy in between. Only what is left over when the window runs dry (less than a delimiter in
+// a file part; a partial header block) is copied into the buffer, so nothing the caller owns is
+// referenced once next() has said need_more.
 #include "part_headers.hpp"
 
 #include <functional>
@@ -61,6 +67,15 @@ struct MultipartDecoder::Impl {
     Searcher searcher;
     MultipartLimits limits;
     std::string buf;
+    // The caller's bytes when the window is borrowed (feed_borrowed); buf is then empty.
+    std::string_view ext;
+    bool borrowed = false;
+    // A borrowed feed that came while buf still held bytes: buf got its first bytes (enough to
+    // finish any delimiter begun in buf) and the window moves to `pending` past them once buf
+    // runs dry. carry: how many bytes buf held before.
+    std::string_view pending;
+    std::size_t pending_used = 0;
+    std::size_t carry = 0;
     std::size_t pos = 0;
     std::size_t fed = 0;
     bool eof = false;
@@ -83,10 +98,47 @@ struct MultipartDecoder::Impl {
         if (eof) return fail(Error::no_final_boundary);
         return {};
     }
+    std::string_view window() const { return borrowed ? ext : std::string_view(buf); }
     std::size_t find_delimiter() const {
-        auto begin = buf.cbegin() + static_cast<std::ptrdiff_t>(pos);
-        auto found = searcher(begin, buf.cend()).first;
-        return found == buf.cend() ? std::string::npos : static_cast<std::size_t>(found - buf.cbegin());
+        const std::string_view w = window();
+        const char* found = searcher(w.data() + pos, w.data() + w.size()).first;
+        return found == w.data() + w.size() ? std::string::npos : static_cast<std::size_t>(found - w.data());
+    }
+    // refill: the window ran dry. True when it now has more bytes (a pending borrowed feed taken
+    // on); false when the decoder needs the next feed, with whatever is left unconsumed copied
+    // into buf so that the caller's bytes are no longer referenced.
+    bool refill() {
+        if (!pending.empty()) {
+            if (pos >= carry) {
+                // Nothing unconsumed is older than the borrowed bytes: read them in place.
+                ext = pending;
+                pos -= carry;
+                borrowed = true;
+                buf.clear();
+            } else {
+                buf.append(pending.substr(pending_used));  // e.g. a header line begun earlier
+            }
+            pending = {};
+            return true;
+        }
+        if (borrowed) {
+            buf.assign(ext.substr(pos));
+            ext = {};
+            borrowed = false;
+            pos = 0;
+        }
+        return false;
+    }
+    // own: take back every byte not yet consumed into buf (a feed before the last one was drained).
+    void own() {
+        if (borrowed) {
+            buf.assign(ext.substr(pos));
+            pos = 0;
+        } else if (!pending.empty()) {
+            buf.append(pending.substr(pending_used));
+        }
+        ext = pending = {};
+        borrowed = false;
     }
 
     Event step();
@@ -94,17 +146,23 @@ struct MultipartDecoder::Impl {
 
 Event MultipartDecoder::Impl::step() {
     for (;;) {
+        const std::string_view w = window();
         switch (state) {
             case State::error:
                 return {Event::Kind::error, nullptr, {}, error};
             case State::epilogue:
-                pos = buf.size();  // RFC 2046: the epilogue is ignored
+                // RFC 2046: the epilogue is ignored.
+                ext = pending = {};
+                borrowed = false;
+                buf.clear();
+                pos = 0;
                 return {Event::Kind::done, nullptr, {}, Error::malformed};
             case State::preamble: {
                 std::size_t at = find_delimiter();
                 if (at == std::string::npos) {
                     // Keep only what could still begin a delimiter.
-                    if (buf.size() - pos >= delimiter.size()) pos = buf.size() - (delimiter.size() - 1);
+                    if (w.size() - pos >= delimiter.size()) pos = w.size() - (delimiter.size() - 1);
+                    if (refill()) continue;
                     return need_more();
                 }
                 pos = at + delimiter.size();
@@ -112,19 +170,28 @@ Event MultipartDecoder::Impl::step() {
                 continue;
             }
             case State::after_delimiter: {
-                if (buf.size() - pos < 2) return need_more();
-                if (buf.compare(pos, 2, "--") == 0) {
+                if (w.size() - pos < 2) {
+                    if (refill()) continue;
+                    return need_more();
+                }
+                if (w.compare(pos, 2, "--") == 0) {
                     pos += 2;
                     state = State::epilogue;
                     continue;
                 }
                 // Transport padding (spaces, tabs) may follow a delimiter, then CRLF.
                 std::size_t i = pos;
-                while (i < buf.size() && (buf[i] == ' ' || buf[i] == '\t') && i - pos < 64) ++i;
-                if (i == buf.size()) return need_more();
-                if (buf[i] != '\r') return fail(Error::malformed);
-                if (i + 1 == buf.size()) return need_more();
-                if (buf[i + 1] != '\n') return fail(Error::malformed);
+                while (i < w.size() && (w[i] == ' ' || w[i] == '\t') && i - pos < 64) ++i;
+                if (i == w.size()) {
+                    if (refill()) continue;
+                    return need_more();
+                }
+                if (w[i] != '\r') return fail(Error::malformed);
+                if (i + 1 == w.size()) {
+                    if (refill()) continue;
+                    return need_more();
+                }
+                if (w[i + 1] != '\n') return fail(Error::malformed);
                 pos = i + 2;
                 if (++parts > limits.max_parts) return fail(Error::too_many_parts);
                 part = PartHeaders{};
@@ -135,16 +202,17 @@ Event MultipartDecoder::Impl::step() {
                 continue;
             }
             case State::headers: {
-                std::size_t eol = buf.find("\r\n", pos + header_scanned);
+                std::size_t eol = w.find("\r\n", pos + header_scanned);
                 if (eol == std::string::npos) {
-                    if (header_bytes + (buf.size() - pos) > limits.max_header_bytes)
+                    if (header_bytes + (w.size() - pos) > limits.max_header_bytes)
                         return fail(Error::header_too_large);
                     // Keep the last byte: it may be the CR of a CRLF split across feeds.
-                    header_scanned = buf.size() - pos > 0 ? buf.size() - pos - 1 : 0;
+                    header_scanned = w.size() - pos > 0 ? w.size() - pos - 1 : 0;
+                    if (refill()) continue;
                     return need_more();
                 }
                 header_scanned = 0;
-                std::string_view line(buf.data() + pos, eol - pos);
+                std::string_view line(w.data() + pos, eol - pos);
                 header_bytes += line.size() + 2;
                 if (header_bytes > limits.max_header_bytes) return fail(Error::header_too_large);
                 pos = eol + 2;
@@ -171,10 +239,13 @@ Event MultipartDecoder::Impl::step() {
                 std::size_t end = at;
                 if (end == std::string::npos) {
                     std::size_t keep = delimiter.size() - 1;
-                    end = buf.size() > pos + keep ? buf.size() - keep : pos;
+                    end = w.size() > pos + keep ? w.size() - keep : pos;
                 }
-                if (end == pos) return need_more();
-                Event e{Event::Kind::data, &part, std::string_view(buf.data() + pos, end - pos), Error::malformed};
+                if (end == pos) {
+                    if (refill()) continue;
+                    return need_more();
+                }
+                Event e{Event::Kind::data, &part, std::string_view(w.data() + pos, end - pos), Error::malformed};
                 pos = end;
                 return e;
             }
@@ -197,12 +268,41 @@ Result<void, Error> MultipartDecoder::feed(std::string_view bytes) {
         return Error::too_large;
     }
     if (d.state == Impl::State::epilogue) return {};
+    d.own();
     // Drop what was consumed; views handed out before this call end here.
     if (d.pos > 0) {
         d.buf.erase(0, d.pos);
         d.pos = 0;
     }
     d.buf.append(bytes);
+    return {};
+}
+
+Result<void, Error> MultipartDecoder::feed_borrowed(std::string_view bytes) {
+    Impl& d = *impl_;
+    if (d.state == Impl::State::error) return d.error;
+    d.fed += bytes.size();
+    if (d.fed > d.limits.max_body) {
+        d.fail(Error::too_large);
+        return Error::too_large;
+    }
+    if (d.state == Impl::State::epilogue || bytes.empty()) return {};
+    d.own();
+    if (d.pos > 0) {
+        d.buf.erase(0, d.pos);
+        d.pos = 0;
+    }
+    if (d.buf.empty()) {
+        d.ext = bytes;
+        d.borrowed = true;
+        return {};
+    }
+    // buf holds the tail of earlier bytes: give it enough of these to complete any delimiter it
+    // begins (a delimiter's length), and borrow the rest once buf is consumed past its carry.
+    d.carry = d.buf.size();
+    d.pending_used = std::min(bytes.size(), d.delimiter.size());
+    d.buf.append(bytes.substr(0, d.pending_used));
+    if (d.pending_used < bytes.size()) d.pending = bytes;
     return {};
 }
 

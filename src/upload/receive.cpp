@@ -131,7 +131,9 @@ Result<void, Error> UploadSink::drain() {
 
 Result<void, Error> UploadSink::feed(std::string_view bytes) {
     if (failed_) return *failed_;
-    auto r = decoder_.feed(bytes);
+    // Borrowed: file data goes from `bytes` to the file with no copy; drain() runs the decoder
+    // until it needs more, after which it holds no reference to `bytes`.
+    auto r = decoder_.feed_borrowed(bytes);
     if (r) r = drain();
     if (!r) {
         // Refuse now, and leave nothing behind: the temp files go with received_.

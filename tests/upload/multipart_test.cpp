@@ -8,6 +8,7 @@ namespace bulwark::upload {
 namespace {
 
 using testing::decode_split;
+using testing::decode_split_borrowed;
 using testing::decode_whole;
 using testing::Summary;
 
@@ -136,7 +137,57 @@ TEST(Multipart, MalformedCorpus) {
         std::vector<std::size_t> cuts;
         for (std::size_t i = 1; i < c.body.size(); ++i) cuts.push_back(i);
         EXPECT_EQ(decode_split("b", c.body, cuts).error, c.error) << c.name << " (byte by byte)";
+        EXPECT_EQ(decode_split_borrowed("b", c.body, {}).error, c.error) << c.name << " (borrowed)";
+        EXPECT_EQ(decode_split_borrowed("b", c.body, cuts).error, c.error) << c.name << " (borrowed, byte by byte)";
+        for (std::size_t i = 0; i <= c.body.size(); ++i)
+            EXPECT_EQ(decode_split_borrowed("b", c.body, {i}).error, c.error) << c.name << " (borrowed, split at " << i << ")";
     }
+}
+
+// feed_borrowed reads the caller's bytes in place; each piece is overwritten and freed after it
+// was drained, so a decoder that kept a reference would give other events (or an ASan report).
+TEST(MultipartBorrowed, SameEventsAsCopyingFeed) {
+    const std::string body = body_two_parts();
+    EXPECT_EQ(decode_split_borrowed(kB, body, {}), kTwoParts);
+    std::vector<std::size_t> every;
+    for (std::size_t i = 1; i < body.size(); ++i) every.push_back(i);
+    EXPECT_EQ(decode_split_borrowed(kB, body, every), kTwoParts) << "byte by byte";
+    for (std::size_t i = 0; i <= body.size(); ++i)
+        EXPECT_EQ(decode_split_borrowed(kB, body, {i}), kTwoParts) << "split at " << i;
+    for (std::size_t i = 0; i <= body.size(); i += 3)
+        for (std::size_t j = i; j <= body.size(); j += 5)
+            EXPECT_EQ(decode_split_borrowed(kB, body, {i, j}), kTwoParts) << "split at " << i << ", " << j;
+}
+
+TEST(MultipartBorrowed, RandomSplitsOfABigFilePart) {
+    // A file part much longer than the pieces, with near-delimiters in it, as a streamed upload.
+    std::string content;
+    for (int i = 0; i < 4000; ++i) content += i % 7 == 0 ? "\r\n--" + kB.substr(0, 1 + i % 30) : "line " + std::to_string(i) + "\n";
+    const std::string body = "--" + kB + "\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\nabc\r\n--" + kB +
+                             "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.txt\"\r\n\r\n" + content +
+                             "\r\n--" + kB + "--\r\n";
+    const Summary want{{"csrf_token|!||abc", "file|big.txt||" + content}, ""};
+    for (int round = 0; round < 60; ++round) {
+        std::vector<std::size_t> cuts;
+        std::size_t at = 0;
+        const std::size_t spread = round % 3 == 0 ? 16 : round % 3 == 1 ? 300 : 9000;
+        for (;;) {
+            at += 1 + crypto::random_uniform(static_cast<std::uint32_t>(spread));
+            if (at >= body.size()) break;
+            cuts.push_back(at);
+        }
+        EXPECT_EQ(decode_split_borrowed(kB, body, cuts), want) << "round " << round;
+    }
+}
+
+TEST(MultipartBorrowed, LimitsStillHold) {
+    std::string part = "--b\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nx\r\n";
+    std::string three = part + part + part + "--b--";
+    EXPECT_EQ(decode_split_borrowed("b", three, {5, 40}, {.max_parts = 2}).error, "too_many_parts");
+    EXPECT_EQ(decode_split_borrowed("b", three, {5, 40}, {.max_body = three.size() - 1}).error, "too_large");
+    EXPECT_EQ(decode_split_borrowed("b", three, {5, 40}, {.max_body = three.size()}).error, "");
+    const std::string huge = "--b\r\nX-A: " + std::string(9000, 'a') + "\r\n";
+    EXPECT_EQ(decode_split_borrowed("b", huge, {10, 4000, 8000}).error, "header_too_large");
 }
 
 TEST(Multipart, Limits) {

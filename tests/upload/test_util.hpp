@@ -3,6 +3,7 @@
 
 #include <bulwark/upload.hpp>
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -31,9 +32,11 @@ inline Summary drain(MultipartDecoder& d, Summary& s, std::string& current, bool
     }
 }
 
-// decode_split feeds `body` cut at the given offsets (ascending) and then finishes.
+// decode_split feeds `body` cut at the given offsets (ascending) and then finishes. Borrowed:
+// through feed_borrowed, each piece in a buffer of its own that is overwritten and freed once
+// drained (so a decoder still reading it gives wrong events, or an ASan report).
 inline Summary decode_split(std::string_view boundary, std::string_view body, const std::vector<std::size_t>& cuts,
-                            MultipartLimits limits = {}) {
+                            MultipartLimits limits = {}, bool borrowed = false) {
     MultipartDecoder d(boundary, limits);
     Summary s;
     std::string current;
@@ -42,13 +45,16 @@ inline Summary decode_split(std::string_view boundary, std::string_view body, co
     std::vector<std::size_t> all = cuts;
     all.push_back(body.size());
     for (std::size_t cut : all) {
-        if (auto r = d.feed(body.substr(prev, cut - prev)); !r) {
+        auto piece = std::make_unique<std::string>(body.substr(prev, cut - prev));
+        auto r = borrowed ? d.feed_borrowed(*piece) : d.feed(*piece);
+        if (!r) {
             s.error = std::string(error_name(r.error()));
             return s;
         }
         prev = cut;
         drain(d, s, current, failed);
         if (failed) return s;
+        piece->assign(piece->size(), '#');
     }
     d.finish();
     drain(d, s, current, failed);
@@ -57,6 +63,11 @@ inline Summary decode_split(std::string_view boundary, std::string_view body, co
 
 inline Summary decode_whole(std::string_view boundary, std::string_view body, MultipartLimits limits = {}) {
     return decode_split(boundary, body, {}, limits);
+}
+
+inline Summary decode_split_borrowed(std::string_view boundary, std::string_view body,
+                                     const std::vector<std::size_t>& cuts, MultipartLimits limits = {}) {
+    return decode_split(boundary, body, cuts, limits, true);
 }
 
 }  // namespace bulwark::upload::testing
