@@ -1,7 +1,10 @@
 // Fuzz Signer::unsign: any bytes must give a value or one of the four errors, never a crash,
-// and whatever is accepted must be exactly what the signer would have produced.
+// and whatever is accepted must be exactly what the signer would have produced. The same bytes
+// go through base64url_decode_into, which must agree with base64url_decode byte for byte.
 #include <bulwark/crypto.hpp>
 
+#include <algorithm>
+#include <array>
 #include <cstdlib>
 
 using namespace std::chrono_literals;
@@ -14,6 +17,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             return old;
         }()}};
     const std::string_view text{reinterpret_cast<const char*>(data), size};
+
+    static std::array<std::uint8_t, 4096> buffer;
+    const auto into = bulwark::crypto::base64url_decode_into(text, buffer);
+    const auto whole = bulwark::crypto::base64url_decode(text);
+    if (into) {
+        if (!whole || whole->size() != *into || !std::equal(whole->begin(), whole->end(), buffer.begin()))
+            std::abort();
+    } else if (into.error() == bulwark::crypto::Base64Error::malformed) {
+        if (whole) std::abort();
+    } else if (whole && whole->size() <= buffer.size()) {
+        std::abort();  // no_room only when it does not fit
+    }
+
     const auto now = std::chrono::system_clock::time_point{std::chrono::seconds{1700000000}};
     auto r = signer.unsign_at(text, bulwark::crypto::Purpose::signed_value, 3600s, now);
     if (r) {

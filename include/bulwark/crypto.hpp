@@ -70,6 +70,16 @@ std::uint32_t random_uniform(std::uint32_t upper_bound);
 // characters outside the alphabet and non-canonical trailing bits are refused.
 std::string base64url_encode(ByteView data);
 std::optional<Bytes> base64url_decode(std::string_view text);
+// Base64Error: why base64url_decode_into refused.
+enum class Base64Error {
+    malformed,  // text that base64url_decode refuses (same rules, same verdict)
+    no_room,    // well-formed or not, its decoded size would not fit `out`
+};
+// base64url_decode_into decodes text as base64url_decode does, into the caller's buffer
+// (a stack array on a per-request path): the decoded size, written to out's front. It
+// allocates nothing; after an error out's contents are unspecified.
+[[nodiscard]] Result<std::size_t, Base64Error> base64url_decode_into(
+    std::string_view text, std::span<std::uint8_t> out) noexcept;
 // Standard base64 with padding (RFC 4648 §4), strict likewise.
 std::string base64_encode(ByteView data);
 std::optional<Bytes> base64_decode(std::string_view text);

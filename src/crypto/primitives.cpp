@@ -67,8 +67,62 @@ constexpr DecodeTable make_decode_table(bool url) {
 constexpr DecodeTable kDecodeUrl = make_decode_table(true);
 constexpr DecodeTable kDecodeStd = make_decode_table(false);
 
-// decode64 refuses anything but the canonical encoding, so one value has one spelling
-// (a MAC over a token and over its re-encoding must not both verify).
+// decoded_size: the size `text` (unpadded, rest != 1) decodes to.
+constexpr std::size_t decoded_size(std::size_t chars) {
+    return chars / 4 * 3 + (chars % 4 == 0 ? 0 : chars % 4 - 1);
+}
+
+// GroupTables: a DecodeTable widened and pre-shifted for each of the four places in a group,
+// so a group is four loads and three ORs; a byte outside the alphabet is kBad in every
+// place, above the 24 data bits, where one OR over all groups collects it.
+constexpr std::uint32_t kBad = 0xff000000u;
+struct GroupTables {
+    std::array<std::array<std::uint32_t, 256>, 4> shifted;
+};
+constexpr GroupTables make_group_tables(const DecodeTable& t) {
+    GroupTables g{};
+    for (int place = 0; place < 4; ++place)
+        for (std::size_t c = 0; c < 256; ++c)
+            g.shifted[place][c] = t[c] < 0 ? kBad : static_cast<std::uint32_t>(t[c]) << (6 * (3 - place));
+    return g;
+}
+constexpr GroupTables kGroupsUrl = make_group_tables(kDecodeUrl);
+constexpr GroupTables kGroupsStd = make_group_tables(kDecodeStd);
+
+// decode64_into refuses anything but the canonical encoding, so one value has one spelling
+// (a MAC over a token and over its re-encoding must not both verify). `text` carries no
+// padding; out has room for decoded_size(text.size()) bytes. Validity is checked once after
+// the main loop, not per group: a token is almost always well-formed.
+bool decode64_into(std::string_view text, const DecodeTable& table, const GroupTables& groups,
+                   std::uint8_t* out) noexcept {
+    const std::size_t rest = text.size() % 4;
+    if (rest == 1) return false;
+    const auto* in = reinterpret_cast<const unsigned char*>(text.data());
+    const auto& [t0, t1, t2, t3] = groups.shifted;
+    const std::size_t whole = text.size() - rest;
+    std::uint32_t bad = 0;
+    for (std::size_t i = 0; i < whole; i += 4, out += 3) {
+        const std::uint32_t v = t0[in[i]] | t1[in[i + 1]] | t2[in[i + 2]] | t3[in[i + 3]];
+        bad |= v;
+        out[0] = static_cast<std::uint8_t>(v >> 16);
+        out[1] = static_cast<std::uint8_t>(v >> 8);
+        out[2] = static_cast<std::uint8_t>(v);
+    }
+    if (bad & kBad) return false;
+    auto at = [&](std::size_t i) { return static_cast<std::int32_t>(table[in[i]]); };
+    if (rest == 2) {
+        const std::int32_t a = at(whole), b = at(whole + 1);
+        if ((a | b) < 0 || (b & 0x0f) != 0) return false;  // bits past the last byte: non-canonical
+        out[0] = static_cast<std::uint8_t>((a << 2) | (b >> 4));
+    } else if (rest == 3) {
+        const std::int32_t a = at(whole), b = at(whole + 1), c = at(whole + 2);
+        if ((a | b | c) < 0 || (c & 0x03) != 0) return false;
+        out[0] = static_cast<std::uint8_t>((a << 2) | (b >> 4));
+        out[1] = static_cast<std::uint8_t>(((b & 0x0f) << 4) | (c >> 2));
+    }
+    return true;
+}
+
 std::optional<Bytes> decode64(std::string_view text, bool url) {
     if (!url) {
         if (text.size() % 4 != 0) return std::nullopt;
@@ -78,32 +132,10 @@ std::optional<Bytes> decode64(std::string_view text, bool url) {
         text.remove_suffix(padding);
         if (padding > 0 && text.size() % 4 == 0) return std::nullopt;
     }
-    const std::size_t rest = text.size() % 4;
-    if (rest == 1) return std::nullopt;
-    const DecodeTable& table = url ? kDecodeUrl : kDecodeStd;
-    const auto* in = reinterpret_cast<const unsigned char*>(text.data());
-    auto at = [&](std::size_t i) { return static_cast<std::int32_t>(table[in[i]]); };
-    Bytes out(text.size() / 4 * 3 + (rest == 0 ? 0 : rest - 1));
-    std::size_t o = 0;
-    const std::size_t whole = text.size() - rest;
-    for (std::size_t i = 0; i < whole; i += 4) {
-        const std::int32_t a = at(i), b = at(i + 1), c = at(i + 2), d = at(i + 3);
-        if ((a | b | c | d) < 0) return std::nullopt;
-        const auto v = static_cast<std::uint32_t>((a << 18) | (b << 12) | (c << 6) | d);
-        out[o++] = static_cast<std::uint8_t>(v >> 16);
-        out[o++] = static_cast<std::uint8_t>(v >> 8);
-        out[o++] = static_cast<std::uint8_t>(v);
-    }
-    if (rest == 2) {
-        const std::int32_t a = at(whole), b = at(whole + 1);
-        if ((a | b) < 0 || (b & 0x0f) != 0) return std::nullopt;  // bits past the last byte: non-canonical
-        out[o] = static_cast<std::uint8_t>((a << 2) | (b >> 4));
-    } else if (rest == 3) {
-        const std::int32_t a = at(whole), b = at(whole + 1), c = at(whole + 2);
-        if ((a | b | c) < 0 || (c & 0x03) != 0) return std::nullopt;
-        out[o] = static_cast<std::uint8_t>((a << 2) | (b >> 4));
-        out[o + 1] = static_cast<std::uint8_t>(((b & 0x0f) << 4) | (c >> 2));
-    }
+    if (text.size() % 4 == 1) return std::nullopt;
+    Bytes out(decoded_size(text.size()));
+    if (!decode64_into(text, url ? kDecodeUrl : kDecodeStd, url ? kGroupsUrl : kGroupsStd, out.data()))
+        return std::nullopt;
     return out;
 }
 
@@ -157,6 +189,14 @@ std::uint32_t random_uniform(std::uint32_t upper_bound) {
 
 std::string base64url_encode(ByteView data) { return encode64(data, kB64Url, false); }
 std::optional<Bytes> base64url_decode(std::string_view text) { return decode64(text, true); }
+Result<std::size_t, Base64Error> base64url_decode_into(std::string_view text,
+                                                      std::span<std::uint8_t> out) noexcept {
+    if (text.size() % 4 == 1) return Base64Error::malformed;
+    const std::size_t size = decoded_size(text.size());
+    if (size > out.size()) return Base64Error::no_room;
+    if (!decode64_into(text, kDecodeUrl, kGroupsUrl, out.data())) return Base64Error::malformed;
+    return size;
+}
 std::string base64_encode(ByteView data) { return encode64(data, kB64Std, true); }
 std::optional<Bytes> base64_decode(std::string_view text) { return decode64(text, false); }
 
@@ -220,7 +260,14 @@ bool equal(ByteView a, ByteView b) noexcept {
     if (a.size() != b.size()) return false;
     if (a.empty()) return true;
     ensure_sodium();
-    return sodium_memcmp(a.data(), b.data(), a.size()) == 0;
+    // MAC-sized inputs (every HS256/HS512 tag, on every request) take libsodium's fixed-size
+    // comparisons, constant-time as sodium_memcmp but vectorised.
+    switch (a.size()) {
+        case 16: return crypto_verify_16(a.data(), b.data()) == 0;
+        case 32: return crypto_verify_32(a.data(), b.data()) == 0;
+        case 64: return crypto_verify_64(a.data(), b.data()) == 0;
+        default: return sodium_memcmp(a.data(), b.data(), a.size()) == 0;
+    }
 }
 
 void wipe(void* data, std::size_t size) noexcept {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 namespace bulwark::crypto {
 namespace {
 
@@ -85,6 +87,74 @@ TEST(Base64, DecoderMatchesTheDefinitionExhaustively) {
     }
 }
 
+// base64url_decode_into: the same verdict and bytes as base64url_decode, into a fixed buffer;
+// a buffer one byte short is no_room, never a partial success.
+TEST(Base64, DecodeIntoASpan) {
+    const struct {
+        const char* name;
+        std::string text;
+        std::size_t room;
+        std::optional<std::string> decoded;  // nullopt: refused with `error`
+        Base64Error error = Base64Error::malformed;
+    } cases[] = {
+        {"empty", "", 0, ""},
+        {"empty_into_room", "", 8, ""},
+        {"one_byte", "Zg", 1, "f"},
+        {"two_bytes", "Zm8", 2, "fo"},
+        {"three_bytes", "Zm9v", 3, "foo"},
+        {"six_bytes_big_room", "Zm9vYmFy", 64, "foobar"},
+        {"url_alphabet", "-_8", 2, "\xfb\xff"},
+        {"exact_room_short_by_one", "Zm9vYmFy", 5, std::nullopt, Base64Error::no_room},
+        {"no_room_at_all", "Zg", 0, std::nullopt, Base64Error::no_room},
+        {"padding", "Zg==", 8, std::nullopt},
+        {"standard_alphabet_plus", "+/8", 8, std::nullopt},
+        {"whitespace", "Zm 9v", 8, std::nullopt},
+        {"newline", "Zm9v\nYmFy", 8, std::nullopt},
+        {"one_char_tail", "Zm9vY", 8, std::nullopt},
+        {"non_canonical_two", "Zh", 8, std::nullopt},
+        {"non_canonical_three", "Zm9", 8, std::nullopt},
+        {"nul_inside", std::string("Zm\0v", 4), 8, std::nullopt},
+        {"high_byte_first_group", "\xffm9vYmFy", 8, std::nullopt},
+        {"bad_in_last_whole_group", "Zm9vYm.y", 8, std::nullopt},
+        {"dot", "Zm9v.", 8, std::nullopt},
+    };
+    for (const auto& c : cases) {
+        SCOPED_TRACE(c.name);
+        std::array<std::uint8_t, 64> buffer{};
+        auto r = base64url_decode_into(c.text, std::span(buffer.data(), c.room));
+        auto reference = base64url_decode(c.text);
+        if (c.decoded) {
+            ASSERT_TRUE(r);
+            EXPECT_EQ(std::string(buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(*r)),
+                      *c.decoded);
+            EXPECT_TRUE(reference.has_value());
+        } else {
+            ASSERT_FALSE(r);
+            EXPECT_EQ(r.error(), c.error);
+            if (c.error == Base64Error::malformed) {
+                EXPECT_FALSE(reference.has_value());
+            }
+        }
+    }
+    // Every length round-trips, and a buffer one byte short is refused.
+    Bytes raw;
+    for (std::size_t n = 0; n <= 70; ++n) {
+        SCOPED_TRACE(n);
+        std::array<std::uint8_t, 70> buffer{};
+        auto text = base64url_encode(raw);
+        auto r = base64url_decode_into(text, std::span(buffer.data(), n));
+        ASSERT_TRUE(r);
+        ASSERT_EQ(*r, n);
+        EXPECT_TRUE(std::equal(raw.begin(), raw.end(), buffer.begin()));
+        if (n > 0) {
+            auto short_by_one = base64url_decode_into(text, std::span(buffer.data(), n - 1));
+            ASSERT_FALSE(short_by_one);
+            EXPECT_EQ(short_by_one.error(), Base64Error::no_room);
+        }
+        raw.push_back(static_cast<std::uint8_t>(n * 37 + 11));
+    }
+}
+
 TEST(Hex, RoundTripAndBadInput) {
     EXPECT_EQ(hex_encode(as_bytes("\x01\xab\xff")), "01abff");
     auto back = hex_decode("01ABff");
@@ -133,6 +203,23 @@ TEST(Equal, ComparesContentsAndLength) {
     EXPECT_FALSE(equal("abc", "abd"));
     EXPECT_FALSE(equal("abc", "abcd"));
     EXPECT_TRUE(equal("", ""));
+}
+
+// Each size has its own comparison (16, 32 and 64 bytes: libsodium's fixed-size ones): a
+// difference in any single byte, first or last or between, is found at every size.
+TEST(Equal, FindsADifferenceInAnyByteAtEverySize) {
+    for (std::size_t n : {1u, 15u, 16u, 17u, 31u, 32u, 33u, 48u, 63u, 64u, 65u, 100u}) {
+        SCOPED_TRACE(n);
+        const Bytes a = random_bytes(n);
+        EXPECT_TRUE(equal(ByteView(a), ByteView(Bytes(a))));
+        for (std::size_t i = 0; i < n; ++i) {
+            Bytes b = a;
+            b[i] ^= 0x01;
+            ASSERT_FALSE(equal(ByteView(a), ByteView(b))) << "byte " << i;
+            b[i] = static_cast<std::uint8_t>(a[i] ^ 0x80);
+            ASSERT_FALSE(equal(ByteView(a), ByteView(b))) << "byte " << i;
+        }
+    }
 }
 
 TEST(Random, TokensAreLongAndDistinct) {
