@@ -10,22 +10,19 @@
 
 namespace bulwark::jwt {
 
-// decode_base64url: crypto::base64url_decode's strict, canonical decoding into out; the
-// decoded size, or nullopt when the text is bad or does not fit.
-std::optional<std::size_t> decode_base64url(std::string_view text, std::uint8_t* out,
-                                            std::size_t capacity) noexcept;
-
 // DecodedToken: the decoded header and payload of one token (on the caller's stack).
 struct DecodedToken {
     std::array<std::uint8_t, kMaxTokenSize> bytes;
     std::string_view header_json;
     std::string_view payload_json;
-    std::string_view kid;  // in `header`'s arena: valid until it reads again
+    std::string_view kid;
 };
 
-// verify_token: verify_compact's checks and their order, without a DOM. header is left
-// holding the header's members.
+// verify_token: verify_compact's checks and their order, without a DOM. `scratch` is the
+// reader the header is parsed with when it is not this thread's cached header (jws.cpp); its
+// contents afterwards are unspecified. out.kid is valid until this thread's next call and
+// until scratch reads again.
 Result<void, JwtError> verify_token(std::string_view untrusted_token, const KeySet& keys,
-                                    ObjectReader& header, DecodedToken& out) noexcept;
+                                    ObjectReader& scratch, DecodedToken& out) noexcept;
 
 }  // namespace bulwark::jwt

@@ -6,6 +6,7 @@
 
 #include <boost/json/serialize.hpp>
 
+#include <cstring>
 #include <stdexcept>
 
 namespace bulwark::jwt {
@@ -23,6 +24,48 @@ bool ascii_iequal(std::string_view a, std::string_view b) {
     }
     return true;
 }
+
+// HeaderCache: this thread's last accepted header, by its exact base64url text. An issuer's
+// tokens all carry the same header bytes, so after the first one a header is compared, not
+// decoded and parsed again; a different byte anywhere is a miss and the full path runs. It
+// keeps only what the header alone decides (the algorithm it names, its kid), never a key or
+// a verdict about one: the key lookup and the algorithm check run on every token.
+struct HeaderCache {
+    static constexpr std::size_t kMaxText = 512;  // longer headers are not cached
+    bool valid = false;
+    std::size_t text_size = 0;
+    std::size_t json_size = 0;
+    std::size_t kid_size = 0;
+    bool has_kid = false;
+    Algorithm alg = Algorithm::hs256;
+    std::array<char, kMaxText> text;
+    std::array<char, kMaxText> json;  // the decoded text is shorter than the encoded one
+    std::array<char, kMaxKid> kid;
+
+    bool holds(std::string_view b64) const noexcept {
+        return valid && b64.size() == text_size && std::memcmp(b64.data(), text.data(), text_size) == 0;
+    }
+    void keep(std::string_view b64, std::string_view header_json, Algorithm a,
+              std::optional<std::string_view> k) noexcept {
+        valid = false;
+        if (b64.size() > kMaxText || header_json.size() > kMaxText || (k && k->size() > kMaxKid)) return;
+        std::memcpy(text.data(), b64.data(), b64.size());
+        text_size = b64.size();
+        std::memcpy(json.data(), header_json.data(), header_json.size());
+        json_size = header_json.size();
+        alg = a;
+        has_kid = k.has_value();
+        kid_size = k ? k->size() : 0;
+        if (k) std::memcpy(kid.data(), k->data(), k->size());
+        valid = true;
+    }
+    std::optional<std::string_view> kid_view() const noexcept {
+        if (!has_kid) return std::nullopt;
+        return std::string_view(kid.data(), kid_size);
+    }
+};
+
+thread_local HeaderCache tl_header_cache;
 
 }  // namespace
 
@@ -62,47 +105,6 @@ Result<std::string, JwtError> sign_compact(std::string_view payload_json, const 
     return out;
 }
 
-std::optional<std::size_t> decode_base64url(std::string_view text, std::uint8_t* out,
-                                            std::size_t capacity) noexcept {
-    static constexpr auto kTable = [] {
-        std::array<std::int8_t, 256> t{};
-        t.fill(-1);
-        constexpr std::string_view kAlphabet =
-            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-        for (std::size_t i = 0; i < kAlphabet.size(); ++i)
-            t[static_cast<unsigned char>(kAlphabet[i])] = static_cast<std::int8_t>(i);
-        return t;
-    }();
-    const std::size_t rest = text.size() % 4;
-    if (rest == 1) return std::nullopt;
-    const std::size_t size = text.size() / 4 * 3 + (rest == 0 ? 0 : rest - 1);
-    if (size > capacity) return std::nullopt;
-    const auto* in = reinterpret_cast<const unsigned char*>(text.data());
-    auto at = [&](std::size_t i) { return static_cast<std::int32_t>(kTable[in[i]]); };
-    std::size_t o = 0;
-    const std::size_t whole = text.size() - rest;
-    for (std::size_t i = 0; i < whole; i += 4) {
-        const std::int32_t a = at(i), b = at(i + 1), c = at(i + 2), d = at(i + 3);
-        if ((a | b | c | d) < 0) return std::nullopt;
-        const auto v = static_cast<std::uint32_t>((a << 18) | (b << 12) | (c << 6) | d);
-        out[o++] = static_cast<std::uint8_t>(v >> 16);
-        out[o++] = static_cast<std::uint8_t>(v >> 8);
-        out[o++] = static_cast<std::uint8_t>(v);
-    }
-    // Bits past the last byte must be zero: one value, one spelling (as crypto's decoder).
-    if (rest == 2) {
-        const std::int32_t a = at(whole), b = at(whole + 1);
-        if ((a | b) < 0 || (b & 0x0f) != 0) return std::nullopt;
-        out[o] = static_cast<std::uint8_t>((a << 2) | (b >> 4));
-    } else if (rest == 3) {
-        const std::int32_t a = at(whole), b = at(whole + 1), c = at(whole + 2);
-        if ((a | b | c) < 0 || (c & 0x03) != 0) return std::nullopt;
-        out[o] = static_cast<std::uint8_t>((a << 2) | (b >> 4));
-        out[o + 1] = static_cast<std::uint8_t>(((b & 0x0f) << 4) | (c >> 2));
-    }
-    return size;
-}
-
 Result<void, JwtError> verify_token(std::string_view token, const KeySet& keys,
                                     ObjectReader& header, DecodedToken& out) noexcept {
     if (token.empty()) return JwtError::missing;
@@ -120,36 +122,50 @@ Result<void, JwtError> verify_token(std::string_view token, const KeySet& keys,
     std::uint8_t* const buffer = out.bytes.data();
     std::size_t used = 0;
     auto decode = [&](std::string_view part) -> std::optional<std::string_view> {
-        auto n = decode_base64url(part, buffer + used, out.bytes.size() - used);
+        auto n = crypto::base64url_decode_into(part, std::span(buffer + used, out.bytes.size() - used));
         if (!n) return std::nullopt;
         std::string_view text(reinterpret_cast<const char*>(buffer + used), *n);
         used += *n;
         return text;
     };
 
-    auto header_json = decode(header_b64);
-    if (!header_json) return JwtError::malformed;
-    if (auto read = header.read(*header_json); !read) return read.error();
-
-    // Any extension the producer marks critical is one we do not implement (RFC 7515 §4.1.11).
-    if (header[Name::crit].kind != Kind::absent) return JwtError::unsupported_crit;
-    if (const Member& typ = header[Name::typ]; typ.kind != Kind::absent) {
-        if (typ.kind != Kind::string || !ascii_iequal(typ.text, "JWT")) return JwtError::bad_header;
-    }
+    std::optional<std::string_view> header_json;
     std::optional<std::string_view> kid;
-    if (const Member& k = header[Name::kid]; k.kind != Kind::absent) {
-        if (k.kind != Kind::string || k.text.size() > kMaxKid) return JwtError::bad_header;
-        kid = k.text;
+    Algorithm alg;
+    HeaderCache& cache = tl_header_cache;
+    if (cache.holds(header_b64)) {
+        std::memcpy(buffer, cache.json.data(), cache.json_size);
+        header_json = std::string_view(reinterpret_cast<const char*>(buffer), cache.json_size);
+        used = cache.json_size;
+        alg = cache.alg;
+        kid = cache.kid_view();
+    } else {
+        header_json = decode(header_b64);
+        if (!header_json) return JwtError::malformed;
+        if (auto read = header.read(*header_json); !read) return read.error();
+
+        // Any extension the producer marks critical is one we do not implement (RFC 7515 §4.1.11).
+        if (header[Name::crit].kind != Kind::absent) return JwtError::unsupported_crit;
+        if (const Member& typ = header[Name::typ]; typ.kind != Kind::absent) {
+            if (typ.kind != Kind::string || !ascii_iequal(typ.text, "JWT")) return JwtError::bad_header;
+        }
+        if (const Member& k = header[Name::kid]; k.kind != Kind::absent) {
+            if (k.kind != Kind::string || k.text.size() > kMaxKid) return JwtError::bad_header;
+            kid = k.text;
+        }
+        const Member& alg_value = header[Name::alg];
+        if (alg_value.kind != Kind::string) return JwtError::algorithm_mismatch;
+        auto named = algorithm_from_name(alg_value.text);
+        if (!named) return JwtError::algorithm_mismatch;  // "none" and unknown names land here
+        alg = *named;
+        cache.keep(header_b64, *header_json, alg, kid);
+        if (cache.holds(header_b64)) kid = cache.kid_view();  // outlives the reader's next read
     }
-    const Member& alg_value = header[Name::alg];
-    if (alg_value.kind != Kind::string) return JwtError::algorithm_mismatch;
-    auto alg = algorithm_from_name(alg_value.text);
-    if (!alg) return JwtError::algorithm_mismatch;  // "none" and unknown names land here
 
     const Key* key = keys.find(kid);
     if (!key) return JwtError::unknown_key;
     // The key decides the algorithm; the token only has to agree (RFC 8725 §3.1).
-    if (key->algorithm() != *alg) return JwtError::algorithm_mismatch;
+    if (key->algorithm() != alg) return JwtError::algorithm_mismatch;
 
     auto sig = decode(sig_b64);
     if (!sig) return JwtError::malformed;

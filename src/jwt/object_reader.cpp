@@ -14,20 +14,6 @@ namespace json = boost::json;
 
 constexpr std::size_t kMaxDepth = 16;  // as parse_json_object
 
-constexpr std::pair<std::string_view, Name> kNames[] = {
-    {"alg", Name::alg}, {"typ", Name::typ},     {"kid", Name::kid},   {"crit", Name::crit},
-    {"exp", Name::exp}, {"nbf", Name::nbf},     {"iat", Name::iat},   {"iss", Name::iss},
-    {"sub", Name::sub}, {"aud", Name::aud},     {"jti", Name::jti},   {"type", Name::type},
-    {"fresh", Name::fresh}, {"fam", Name::fam}, {"csrf", Name::csrf},
-};
-
-std::optional<Name> name_of(std::string_view key) {
-    if (key.size() < 3 || key.size() > 5) return std::nullopt;
-    for (const auto& [text, name] : kNames)
-        if (text.size() == key.size() && text[0] == key[0] && text == key) return name;
-    return std::nullopt;
-}
-
 }  // namespace
 
 struct ObjectReader::State {
@@ -225,6 +211,9 @@ Result<void, JwtError> ObjectReader::read(std::string_view untrusted_json) noexc
     members_.fill(Member{});
     top_level_ = 0;
     if (untrusted_json.size() > kArena) return JwtError::too_large;
+    if (read_flat(untrusted_json)) return {};
+    members_.fill(Member{});  // whatever the fast path kept before it gave up
+    top_level_ = 0;
     State state(*this);
     json::parse_options options;
     options.max_depth = kMaxDepth;

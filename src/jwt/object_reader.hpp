@@ -3,13 +3,15 @@
 // exactly the same documents (fuzz/jwt/object_reader.cpp checks this), but keeps only the
 // top-level members the verifier looks at: the JOSE header's alg/typ/kid/crit and the
 // registered claims. Nothing is allocated; the whole state lives in the reader (about 20 KiB,
-// on the caller's stack).
+// on the caller's stack). A flat object of plain strings and small integers, the shape of
+// nearly every token, is read by a one-pass fast path that gives up on anything else.
 #pragma once
 
 #include <bulwark/jwt.hpp>
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 namespace bulwark::jwt {
@@ -22,6 +24,9 @@ enum class Name : std::uint8_t {
     count_
 };
 inline constexpr std::size_t kNameCount = static_cast<std::size_t>(Name::count_);
+
+// name_of: the kept member a top-level name is, if any.
+std::optional<Name> name_of(std::string_view name) noexcept;
 
 enum class Kind : std::uint8_t { absent, string, int64, uint64, number, boolean, null, object, array };
 
@@ -56,6 +61,10 @@ public:
 
 private:
     friend struct State;
+    // read_flat: the fast path for the usual claim set (flat_reader.cpp). True when it read
+    // the whole document; false when it gave up, and read() then runs the general parser.
+    bool read_flat(std::string_view json) noexcept;
+
     static constexpr std::size_t kArena = kMaxTokenSize;
     static constexpr std::size_t kMaxKeys = kMaxTokenSize / 4;  // `"":0,` is the shortest member
     static constexpr std::size_t kMaxElements = 256;            // aud only; the parser's array limit
