@@ -10,6 +10,7 @@
 // against the DOM reader).
 #include "object_reader.hpp"
 
+#include <bit>
 #include <cstring>
 
 namespace bulwark::jwt {
@@ -57,32 +58,44 @@ std::optional<Name> name_of(std::string_view key) noexcept {
 
 namespace {
 
-// has_special: whether any byte of w is not plain string text (a control byte, a byte above
-// 0x7e, a quote or a backslash). Exact for "none" (the word tricks have no false negatives),
-// which is all the fast scan relies on.
+// special_mask: for the 8 bytes of w (first byte lowest), a high bit set under each byte that
+// is not plain string text (a control byte, a byte above 0x7e, a quote, a backslash). Bytes
+// above the first such one may be flagged wrongly (a borrow or carry leaks upwards), but the
+// lowest set bit is exact: nothing below the first odd byte is flagged, and it always is.
+// That first odd byte is all the scan uses.
 constexpr std::uint64_t kOnes = 0x0101010101010101u;
 constexpr std::uint64_t kHighs = 0x8080808080808080u;
-constexpr bool has_zero_byte(std::uint64_t v) noexcept { return ((v - kOnes) & ~v & kHighs) != 0; }
-constexpr bool has_special(std::uint64_t w) noexcept {
-    const bool below_space = ((w - kOnes * 0x20) & ~w & kHighs) != 0;
-    const bool above_tilde = (((w + kOnes * (127 - 0x7e)) | w) & kHighs) != 0;
-    return below_space || above_tilde || has_zero_byte(w ^ (kOnes * '"')) ||
-           has_zero_byte(w ^ (kOnes * '\\'));
+constexpr std::uint64_t zero_bytes(std::uint64_t v) noexcept { return (v - kOnes) & ~v & kHighs; }
+constexpr std::uint64_t special_mask(std::uint64_t w) noexcept {
+    const std::uint64_t below_space = (w - kOnes * 0x20) & ~w & kHighs;
+    const std::uint64_t above_tilde = ((w + kOnes * (0x7f - 0x7e)) | w) & kHighs;
+    return below_space | above_tilde | zero_bytes(w ^ (kOnes * '"')) | zero_bytes(w ^ (kOnes * '\\'));
 }
-// Exhaustive over one odd byte at each position; with several, the lowest is still found,
-// because the borrows and carries that could hide a byte come only from bytes below it.
-constexpr bool has_special_is_exact() {
-    for (int position = 0; position < 8; ++position) {
-        for (int b = 0; b < 256; ++b) {
-            const std::uint64_t w = (kOnes * 'a' & ~(0xffull << (8 * position))) |
-                                    (static_cast<std::uint64_t>(b) << (8 * position));
-            const bool special = b < 0x20 || b > 0x7e || b == '"' || b == '\\';
-            if (has_special(w) != special) return false;
-        }
-    }
+constexpr bool is_special(int b) { return b < 0x20 || b > 0x7e || b == '"' || b == '\\'; }
+constexpr int first_flagged(std::uint64_t mask) { return mask == 0 ? 8 : std::countr_zero(mask) / 8; }
+constexpr std::uint64_t with_byte(std::uint64_t w, int position, int b) {
+    return (w & ~(0xffull << (8 * position))) | (static_cast<std::uint64_t>(b) << (8 * position));
+}
+// Exhaustive over one odd byte at each position, and over pairs of bytes from a set that
+// holds every class boundary, at every two positions.
+constexpr bool special_mask_is_exact() {
+    for (int position = 0; position < 8; ++position)
+        for (int b = 0; b < 256; ++b)
+            if (first_flagged(special_mask(with_byte(kOnes * 'a', position, b))) != (is_special(b) ? position : 8))
+                return false;
+    constexpr int kEdges[] = {0x00, 0x01, 0x1f, 0x20, 0x21, 0x22, 0x23, 0x5b, 0x5c, 0x5d,
+                              0x7e, 0x7f, 0x80, 0x81, 0xfe, 0xff, 'a'};
+    for (int i = 0; i < 8; ++i)
+        for (int j = i + 1; j < 8; ++j)
+            for (int x : kEdges)
+                for (int y : kEdges) {
+                    const std::uint64_t w = with_byte(with_byte(kOnes * 'a', i, x), j, y);
+                    const int expected = is_special(x) ? i : is_special(y) ? j : 8;
+                    if (first_flagged(special_mask(w)) != expected) return false;
+                }
     return true;
 }
-static_assert(has_special_is_exact());
+static_assert(special_mask_is_exact());
 
 class Cursor {
 public:
@@ -102,12 +115,18 @@ public:
     bool string(std::string_view& out) noexcept {
         if (!eat('"')) return false;
         const char* start = p_;
-        // Eight plain bytes at a time; the byte loop below decides wherever this stops.
-        while (end_ - p_ >= 8) {
-            std::uint64_t w;
-            std::memcpy(&w, p_, 8);
-            if (has_special(w)) break;
-            p_ += 8;
+        // Eight bytes at a time up to the first odd one (on a little-endian machine, where the
+        // first byte in memory is the lowest); the byte loop below decides what it is.
+        if constexpr (std::endian::native == std::endian::little) {
+            while (end_ - p_ >= 8) {
+                std::uint64_t w;
+                std::memcpy(&w, p_, 8);
+                if (const std::uint64_t mask = special_mask(w); mask != 0) {
+                    p_ += first_flagged(mask);
+                    break;
+                }
+                p_ += 8;
+            }
         }
         while (p_ != end_) {
             const auto c = static_cast<unsigned char>(*p_);
@@ -167,27 +186,40 @@ bool ObjectReader::read_flat(std::string_view json) noexcept {
     in.skip_space();
     std::size_t count = 0;
     Member unkept;  // where the values of names not kept go
-    std::array<std::uint64_t, kMaxMembers> heads;  // pack() of each name so far
+    std::uint32_t seen = 0;                        // kept names so far, one bit each
+    std::size_t unkept_count = 0;                  // other names so far, in keys_ and heads
+    std::array<std::uint64_t, kMaxMembers> heads;  // pack() of each of those
     if (!in.eat('}')) {
         for (;;) {
             std::string_view key;
             if (!in.string(key) || key.size() > kMaxKey || count >= kMaxMembers) return false;
-            const auto offset = static_cast<std::uint16_t>(key.data() - base);
-            const auto size = static_cast<std::uint16_t>(key.size());
-            const std::uint64_t head = pack(key);
-            for (std::size_t i = 0; i < count; ++i) {  // a repeat: the general parser names it
-                if (keys_[i].size == size && heads[i] == head &&
-                    (size <= 8 || std::memcmp(base + keys_[i].offset + 8, key.data() + 8, size - 8u) == 0))
-                    return false;
+            // A repeated name is refused by the general parser. A kept name can only repeat a
+            // kept name, which one bit per name catches; any other name is compared with the
+            // earlier names that were not kept (none, in a usual token).
+            const auto name = name_of(key);
+            if (name) {
+                const std::uint32_t bit = 1u << static_cast<unsigned>(*name);
+                if (seen & bit) return false;
+                seen |= bit;
+            } else {
+                const std::uint64_t head = pack(key);
+                for (std::size_t i = 0; i < unkept_count; ++i) {
+                    const KeyRef& k = keys_[i];
+                    if (k.size == key.size() && heads[i] == head &&
+                        (key.size() <= 8 ||
+                         std::memcmp(base + k.offset + 8, key.data() + 8, key.size() - 8) == 0))
+                        return false;
+                }
+                heads[unkept_count] = head;
+                keys_[unkept_count++] = {static_cast<std::uint16_t>(key.data() - base),
+                                         static_cast<std::uint16_t>(key.size())};
             }
-            heads[count] = head;
-            keys_[count++] = {offset, size};
+            ++count;
             in.skip_space();
             if (!in.eat(':')) return false;
             in.skip_space();
             // Written in place: a whole Member built on the stack and copied over stalls on
             // store forwarding, which cost more than the rest of the parse.
-            const auto name = name_of(key);
             Member& m = name ? members_[static_cast<std::size_t>(*name)] : unkept;
             if (in.peek('"')) {
                 m.kind = Kind::string;
