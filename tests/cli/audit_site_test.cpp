@@ -33,75 +33,9 @@ namespace {
 using namespace std::chrono_literals;
 using cli_test::Instance;
 using cli_test::Run;
+using cli_test::ServeProcess;
 
 using Expected = std::map<std::string, std::string>;  // check -> PASS / WARN / FAIL
-
-// ServeProcess runs `bulwark serve` with BULWARK_PORT=0 and learns the port from its start line.
-class ServeProcess {
-  public:
-    ServeProcess(const std::map<std::string, std::string>& env, const std::filesystem::path& dir,
-                 const std::string& tag)
-        : err_path_(dir / ("serve-" + tag + ".err")) {
-        std::vector<std::string> argv_text{BULWARK_CLI_PATH, "serve"};
-        std::vector<std::string> env_text{"PATH=/usr/bin:/bin"};
-        for (const auto& [k, v] : env) env_text.push_back(k + "=" + v);
-        std::vector<char*> argv, envp;
-        for (auto& a : argv_text) argv.push_back(a.data());
-        argv.push_back(nullptr);
-        for (auto& e : env_text) envp.push_back(e.data());
-        envp.push_back(nullptr);
-        const std::string err = err_path_.string(), cwd = dir.string();
-        pid_ = ::fork();
-        if (pid_ == 0) {
-            const int in = ::open("/dev/null", O_RDONLY);
-            const int o = ::open("/dev/null", O_WRONLY);
-            const int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-            if (in < 0 || o < 0 || e < 0 || ::dup2(in, 0) < 0 || ::dup2(o, 1) < 0 ||
-                ::dup2(e, 2) < 0 || ::chdir(cwd.c_str()) != 0)
-                ::_exit(127);
-            ::execve(argv[0], argv.data(), envp.data());
-            ::_exit(127);
-        }
-    }
-    ~ServeProcess() {
-        if (pid_ <= 0) return;
-        ::kill(pid_, SIGTERM);
-        int status = 0;
-        for (int i = 0; i < 500 && ::waitpid(pid_, &status, WNOHANG) != pid_; ++i)
-            std::this_thread::sleep_for(20ms);
-        if (::kill(pid_, 0) == 0) {
-            ::kill(pid_, SIGKILL);
-            ::waitpid(pid_, &status, 0);
-        }
-    }
-    ServeProcess(const ServeProcess&) = delete;
-    ServeProcess& operator=(const ServeProcess&) = delete;
-
-    // wait_listening: the port once "serving the reference app on http(s)://127.0.0.1:<port>"
-    // is printed; 0 when the process died or 30 s passed.
-    std::uint16_t wait_listening() {
-        static const std::regex re(
-            R"(serving the reference app on https?://127\.0\.0\.1:([0-9]+))");
-        for (int i = 0; i < 600 && pid_ > 0; ++i) {
-            std::smatch m;
-            const auto text = stderr_text();
-            if (std::regex_search(text, m, re))
-                return static_cast<std::uint16_t>(std::stoul(m[1].str()));
-            int status = 0;
-            if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-                pid_ = -1;
-                return 0;
-            }
-            std::this_thread::sleep_for(50ms);
-        }
-        return 0;
-    }
-    std::string stderr_text() const { return cli_test::read_file(err_path_); }
-
-  private:
-    std::filesystem::path err_path_;
-    pid_t pid_ = -1;
-};
 
 // WeakServer: a tiny HTTP/1.1 server with every mistake the audit looks for; one request per
 // connection, answered by path.
@@ -228,11 +162,11 @@ TEST(AuditSite, ReferenceAppInProductionOverTlsIsClean) {
     tls_env["BULWARK_TLS_CERT"] = cert.string();
     tls_env["BULWARK_TLS_KEY"] = key.string();
     ServeProcess tls(tls_env, instance.dir, "tls");
-    const auto tls_port = tls.wait_listening();
+    const auto tls_port = tls.wait_listening(30s) ? tls.port() : 0;
     ASSERT_NE(tls_port, 0) << tls.stderr_text();
     // The same app in production on plain HTTP: its redirect stage answers the http:// probe.
     ServeProcess plain(production_env(instance), instance.dir, "plain");
-    const auto plain_port = plain.wait_listening();
+    const auto plain_port = plain.wait_listening(30s) ? plain.port() : 0;
     ASSERT_NE(plain_port, 0) << plain.stderr_text();
 
     const std::string url = "https://127.0.0.1:" + std::to_string(tls_port) + "/";
@@ -267,7 +201,7 @@ TEST(AuditSite, ReferenceAppInDevelopmentNamesTransportProblems) {
     auto env = instance.env;
     env["BULWARK_PORT"] = "0";
     ServeProcess dev(env, instance.dir, "dev");
-    const auto port = dev.wait_listening();
+    const auto port = dev.wait_listening(30s) ? dev.port() : 0;
     ASSERT_NE(port, 0) << dev.stderr_text();
     auto r = instance.run({"audit", "http://127.0.0.1:" + std::to_string(port) + "/"});
     expect_report(r,

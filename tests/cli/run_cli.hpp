@@ -1,21 +1,27 @@
 // run_cli.hpp: runs the built `bulwark` binary (BULWARK_CLI_PATH, from CMake) in a child
 // process with a chosen environment, working folder and stdin, and collects its exit status,
-// stdout and stderr. The environment is built from scratch, so a DATABASE_URL or SECRET_KEY of
-// the developer's shell never leaks into a test.
+// stdout and stderr; or runs `bulwark serve` in the background (ServeProcess). The environment
+// is built from scratch, so a DATABASE_URL or SECRET_KEY of the developer's shell never leaks
+// into a test.
 #pragma once
 
 #include <bulwark/crypto.hpp>
 #include <bulwark/db.hpp>
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <regex>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace cli_test {
@@ -33,17 +39,13 @@ inline std::string read_file(const std::filesystem::path& path) {
     return s.str();
 }
 
-// run_cli runs `bulwark args...` in `cwd` with only `env` (plus PATH) and `input` on stdin.
-inline Run run_cli(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
-                   const std::filesystem::path& cwd, const std::string& input = {}) {
-    const auto io = cwd / ("io-" + bulwark::crypto::random_token(6));
-    std::filesystem::create_directories(io);
-    {
-        std::ofstream in(io / "stdin", std::ios::binary);
-        in << input;
-    }
-    // Everything the child needs is made before fork: the test process has threads, so the
-    // child may only make async-signal-safe calls until execve.
+// spawn_cli starts `bulwark args...` in `cwd` with only `env` (plus PATH), stdin read from
+// `in_path` and stdout / stderr written to `out_path` / `err_path` ("/dev/null" for none).
+// Returns the child's pid, or -1. Everything the child needs is made before fork: the test
+// process has threads, so the child may only make async-signal-safe calls until execve.
+inline pid_t spawn_cli(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
+                       const std::filesystem::path& cwd, const std::string& in_path, const std::string& out_path,
+                       const std::string& err_path) {
     std::vector<std::string> argv_text{BULWARK_CLI_PATH};
     argv_text.insert(argv_text.end(), args.begin(), args.end());
     std::vector<std::string> env_text{"PATH=/usr/bin:/bin"};
@@ -53,8 +55,7 @@ inline Run run_cli(const std::vector<std::string>& args, const std::map<std::str
     argv.push_back(nullptr);
     for (auto& e : env_text) envp.push_back(e.data());
     envp.push_back(nullptr);
-    const std::string in_path = (io / "stdin").string(), out_path = (io / "stdout").string(),
-                      err_path = (io / "stderr").string(), dir = cwd.string();
+    const std::string dir = cwd.string();
 
     const pid_t pid = ::fork();
     if (pid == 0) {
@@ -67,6 +68,20 @@ inline Run run_cli(const std::vector<std::string>& args, const std::map<std::str
         ::execve(argv[0], argv.data(), envp.data());
         ::_exit(127);
     }
+    return pid;
+}
+
+// run_cli runs `bulwark args...` in `cwd` with only `env` (plus PATH) and `input` on stdin.
+inline Run run_cli(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
+                   const std::filesystem::path& cwd, const std::string& input = {}) {
+    const auto io = cwd / ("io-" + bulwark::crypto::random_token(6));
+    std::filesystem::create_directories(io);
+    {
+        std::ofstream in(io / "stdin", std::ios::binary);
+        in << input;
+    }
+    const std::string out_path = (io / "stdout").string(), err_path = (io / "stderr").string();
+    const pid_t pid = spawn_cli(args, env, cwd, (io / "stdin").string(), out_path, err_path);
     Run run;
     int wstatus = 0;
     if (pid > 0 && ::waitpid(pid, &wstatus, 0) == pid && WIFEXITED(wstatus)) run.status = WEXITSTATUS(wstatus);
@@ -76,6 +91,70 @@ inline Run run_cli(const std::vector<std::string>& args, const std::map<std::str
     std::filesystem::remove_all(io, ec);
     return run;
 }
+
+// ServeProcess runs `bulwark serve` (BULWARK_PORT=0 in `env`: a port of its own choosing) in
+// `dir`, stdout and stderr into dir/<tag>.out and dir/<tag>.err, and learns the port from the
+// line it prints once it listens. The destructor stops it (SIGTERM, then SIGKILL), so a failing
+// assertion never leaves one running.
+class ServeProcess {
+public:
+    ServeProcess(const std::map<std::string, std::string>& env, const std::filesystem::path& dir,
+                 const std::string& tag = "serve")
+        : err_path_(dir / (tag + ".err")) {
+        pid_ = spawn_cli({"serve"}, env, dir, "/dev/null", (dir / (tag + ".out")).string(), err_path_.string());
+    }
+    ~ServeProcess() { stop(); }
+    ServeProcess(const ServeProcess&) = delete;
+    ServeProcess& operator=(const ServeProcess&) = delete;
+
+    // wait_listening waits for "serving the reference app on http(s)://127.0.0.1:<port>"; false
+    // when the process died or the time ran out (stderr_text() says why).
+    bool wait_listening(std::chrono::seconds timeout) {
+        static const std::regex re(R"(serving the reference app on https?://127\.0\.0\.1:([0-9]+))");
+        const auto deadline = std::chrono::steady_clock::now() + timeout;
+        while (pid_ > 0 && std::chrono::steady_clock::now() < deadline) {
+            std::smatch m;
+            const auto text = stderr_text();
+            if (std::regex_search(text, m, re)) {
+                port_ = static_cast<std::uint16_t>(std::stoul(m[1].str()));
+                return true;
+            }
+            if (!alive()) return false;
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+        return false;
+    }
+
+    // stop: SIGTERM, up to 10 s for a clean exit, then SIGKILL.
+    void stop() {
+        if (pid_ <= 0) return;
+        ::kill(pid_, SIGTERM);
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+        while (std::chrono::steady_clock::now() < deadline) {
+            if (!alive()) return;
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+        ::kill(pid_, SIGKILL);
+        int status = 0;
+        ::waitpid(pid_, &status, 0);
+        pid_ = -1;
+    }
+
+    // port: the port it listens on, once wait_listening returned true; 0 before.
+    std::uint16_t port() const { return port_; }
+    std::string stderr_text() const { return read_file(err_path_); }
+    // alive: the process has not exited (it did not crash).
+    bool alive() {
+        int status = 0;
+        if (pid_ > 0 && ::waitpid(pid_, &status, WNOHANG) == pid_) pid_ = -1;
+        return pid_ > 0;
+    }
+
+private:
+    std::filesystem::path err_path_;
+    pid_t pid_ = -1;
+    std::uint16_t port_ = 0;
+};
 
 // Instance: a fresh temporary folder, removed at the end, that is both the child's working
 // folder and (unless the test says otherwise) its BULWARK_INSTANCE_DIR.

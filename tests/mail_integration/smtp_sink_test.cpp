@@ -2,54 +2,21 @@
 // it receives in a maildir; the test reads them back.
 #include <bulwark/mail.hpp>
 
+#include "support/smtp_sink.hpp"
 #include "support/test_env.hpp"
 
 #include <gtest/gtest.h>
 
-#include <arpa/inet.h>
-#include <csignal>
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
-#include <netinet/in.h>
-#include <spawn.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
+#include <memory>
 #include <thread>
-#include <unistd.h>
-
-extern char** environ;
 
 namespace mail = bulwark::mail;
 using namespace std::chrono_literals;
 
 namespace {
-
-int free_port() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = 0;
-    socklen_t len = sizeof addr;
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-        ::close(fd);
-        return -1;
-    }
-    ::close(fd);
-    return ntohs(addr.sin_port);
-}
-
-bool can_connect(int port) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = htons(static_cast<std::uint16_t>(port));
-    const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-    ::close(fd);
-    return ok;
-}
 
 std::string decode_qp(std::string_view s) {
     std::string out;
@@ -80,35 +47,19 @@ protected:
             if (bulwark::testing_env::services_required()) FAIL() << "python3-aiosmtpd is not installed";
             GTEST_SKIP() << "python3-aiosmtpd is not installed";
         }
-        char tmpl[] = "/tmp/bulwark-mail-XXXXXX";
-        dir_ = ::mkdtemp(tmpl);
-        port_ = free_port();
-        ASSERT_GT(port_, 0);
-        const std::string listen = "127.0.0.1:" + std::to_string(port_);
-        const std::string maildir = (dir_ / "maildir").string();
-        std::vector<std::string> args = {"/usr/bin/python3", "-m", "aiosmtpd", "-n", "-l", listen,
-                                         "-c", "aiosmtpd.handlers.Mailbox", maildir};
-        std::vector<char*> argv;
-        for (auto& a : args) argv.push_back(a.data());
-        argv.push_back(nullptr);
-        ASSERT_EQ(::posix_spawn(&pid_, argv[0], nullptr, nullptr, argv.data(), environ), 0);
-        for (int i = 0; i < 200 && !can_connect(port_); ++i) std::this_thread::sleep_for(50ms);
-        ASSERT_TRUE(can_connect(port_)) << "the SMTP sink did not start";
-        url_ = "smtp://127.0.0.1:" + std::to_string(port_) + "?starttls=off";
-    }
-
-    void TearDown() override {
-        if (pid_ > 0) {
-            ::kill(pid_, SIGTERM);
-            int status = 0;
-            ::waitpid(pid_, &status, 0);
-        }
-        if (!dir_.empty()) std::filesystem::remove_all(dir_);
+        sink_ = std::make_unique<bulwark::test_support::SmtpSinkProcess>(
+            [](int port, const std::filesystem::path& dir) {
+                return std::vector<std::string>{"/usr/bin/python3", "-m", "aiosmtpd", "-n", "-l",
+                                                "127.0.0.1:" + std::to_string(port), "-c",
+                                                "aiosmtpd.handlers.Mailbox", (dir / "maildir").string()};
+            });
+        ASSERT_TRUE(sink_->up()) << "the SMTP sink did not start";
+        url_ = sink_->url();
     }
 
     std::vector<Received> received() {
         std::vector<Received> out;
-        const auto dir = dir_ / "maildir" / "new";
+        const auto dir = sink_->dir() / "maildir" / "new";
         if (!std::filesystem::exists(dir)) return out;
         for (const auto& entry : std::filesystem::directory_iterator(dir)) {
             std::ifstream in(entry.path(), std::ios::binary);
@@ -130,9 +81,7 @@ protected:
         return out;
     }
 
-    std::filesystem::path dir_;
-    int port_ = 0;
-    pid_t pid_ = -1;
+    std::unique_ptr<bulwark::test_support::SmtpSinkProcess> sink_;
     std::string url_;
 };
 
@@ -161,7 +110,7 @@ TEST_F(SmtpSink, OutboxDeliversAndTheSinkReadsItBack) {
 
 TEST_F(SmtpSink, StartTlsIsRequiredUnlessTheUrlSaysOtherwise) {
     // The sink offers no STARTTLS: without `starttls=off` the backend refuses to send in clear.
-    mail::SmtpBackend strict{{.url = "smtp://127.0.0.1:" + std::to_string(port_)}};
+    mail::SmtpBackend strict{{.url = "smtp://127.0.0.1:" + std::to_string(sink_->port())}};
     auto r = strict.send({"noreply@shop.example", "bob@example.com", "secret link", "token inside"});
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error(), mail::SendError::tls_failed);

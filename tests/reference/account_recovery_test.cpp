@@ -5,6 +5,7 @@
 // (test_reference_services).
 #include "fixture.hpp"
 #include "support/raw_client.hpp"
+#include "support/smtp_sink.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
@@ -12,21 +13,16 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <csignal>
 #include <fcntl.h>
 #include <fstream>
 #include <functional>
 #include <map>
 #include <regex>
-#include <spawn.h>
 #include <string>
-#include <sys/wait.h>
 #include <thread>
 #include <vector>
 
-extern char** environ;
-
-using bulwark::test_support::RawClient;
+using bulwark::test_support::Reply;
 using bulwark::test_support::RunningServer;
 using bulwark::testing::Fields;
 using bulwark::testing::TestClient;
@@ -37,65 +33,25 @@ namespace {
 
 const std::string kNewPassword = "lantern orchard quietly 2026 blue";
 
-int free_port() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-    int port = -1;
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0)
-        port = ntohs(addr.sin_port);
-    ::close(fd);
-    return port;
-}
-
-bool can_connect(int port) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = htons(static_cast<std::uint16_t>(port));
-    const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-    ::close(fd);
-    return ok;
-}
-
 struct Mail {
     std::string to, subject, body;
 };
 
-// Sink: the SMTP sink process and the folder it writes to.
+// Sink: tests/support/smtp_sink.py (one JSON file per message) and what it has received.
 class Sink {
 public:
-    Sink() {
-        dir_ = std::filesystem::temp_directory_path() / ("bulwark-sink-" + bulwark::crypto::random_token(8));
-        std::filesystem::create_directories(dir_);
-        port_ = free_port();
-        std::vector<std::string> args = {"/usr/bin/python3", std::string(BULWARK_SOURCE_DIR) + "/tests/support/smtp_sink.py",
-                                         "--port", std::to_string(port_), "--dir", dir_.string()};
-        std::vector<char*> argv;
-        for (auto& a : args) argv.push_back(a.data());
-        argv.push_back(nullptr);
-        if (::posix_spawn(&pid_, argv[0], nullptr, nullptr, argv.data(), environ) != 0) pid_ = -1;
-        for (int i = 0; i < 200 && pid_ > 0 && !can_connect(port_); ++i) std::this_thread::sleep_for(50ms);
-    }
-    ~Sink() {
-        if (pid_ > 0) {
-            ::kill(pid_, SIGTERM);
-            int status = 0;
-            ::waitpid(pid_, &status, 0);
-        }
-        std::error_code ec;
-        std::filesystem::remove_all(dir_, ec);
-    }
-    bool up() const { return pid_ > 0 && can_connect(port_); }
-    std::string url() const { return "smtp://127.0.0.1:" + std::to_string(port_) + "?starttls=off"; }
+    Sink()
+        : process_([](int port, const std::filesystem::path& dir) {
+              return std::vector<std::string>{"/usr/bin/python3",
+                                              std::string(BULWARK_SOURCE_DIR) + "/tests/support/smtp_sink.py",
+                                              "--port", std::to_string(port), "--dir", dir.string()};
+          }) {}
+    bool up() const { return process_.up(); }
+    std::string url() const { return process_.url(); }
 
     std::vector<Mail> all() const {
         std::vector<std::filesystem::path> files;
-        for (const auto& e : std::filesystem::directory_iterator(dir_))
+        for (const auto& e : std::filesystem::directory_iterator(process_.dir()))
             if (e.path().extension() == ".json") files.push_back(e.path());
         std::sort(files.begin(), files.end());
         std::vector<Mail> out;
@@ -124,9 +80,7 @@ public:
     }
 
 private:
-    std::filesystem::path dir_;
-    int port_ = 0;
-    pid_t pid_ = -1;
+    bulwark::test_support::SmtpSinkProcess process_;
 };
 
 // link_in: the path of the first link to `prefix` in a mail body ("/reset-password/<token>").
@@ -135,23 +89,6 @@ std::string link_in(const std::string& body, const std::string& prefix) {
     std::smatch m;
     return std::regex_search(body, m, re) ? m[1].str() : std::string();
 }
-
-struct Reply {
-    int status = 0;
-    std::string raw;
-    std::string head() const { return raw.substr(0, raw.find("\r\n\r\n")); }
-    std::string body() const {
-        const auto at = raw.find("\r\n\r\n");
-        return at == std::string::npos ? std::string() : raw.substr(at + 4);
-    }
-    std::string header(const std::string& name) const {
-        const std::string h = head();
-        const auto at = h.find("\r\n" + name + ": ");
-        if (at == std::string::npos) return {};
-        const auto from = at + name.size() + 4;
-        return h.substr(from, h.find("\r\n", from) - from);
-    }
-};
 
 // Browser: fresh loopback connections and a cookie jar.
 class Browser {
@@ -171,22 +108,16 @@ public:
 
 private:
     Reply send(const std::string& method, const std::string& target, const std::string& body) {
-        RawClient client(port_);
-        std::string request = method + " " + target + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n";
+        std::string headers;
         if (!jar_.empty()) {
             std::string cookies;
             for (const auto& [k, v] : jar_) cookies += (cookies.empty() ? "" : "; ") + k + "=" + v;
-            request += "Cookie: " + cookies + "\r\n";
+            headers += "Cookie: " + cookies + "\r\n";
         }
-        if (method == "POST")
-            request += "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: " +
-                       std::to_string(body.size()) + "\r\n";
-        client.send(request + "\r\n" + body);
-        Reply r;
-        r.raw = client.read_until_closed();
-        if (r.raw.rfind("HTTP/1.1 ", 0) == 0) r.status = std::stoi(r.raw.substr(9, 3));
+        if (method == "POST") headers += "Content-Type: application/x-www-form-urlencoded\r\n";
+        Reply r = bulwark::test_support::exchange(port_, method, target, headers, body);
         static const std::regex re(R"re(\r\nSet-Cookie: ([^=;\s]+)=([^;\r]*)([^\r]*))re");
-        const auto head = r.head();
+        const auto head = r.raw.substr(0, r.raw.find("\r\n\r\n"));
         for (auto it = std::sregex_iterator(head.begin(), head.end(), re); it != std::sregex_iterator(); ++it) {
             const std::string name = (*it)[1], value = (*it)[2], attributes = (*it)[3];
             if (attributes.find("Max-Age=0") != std::string::npos || value.empty()) jar_.erase(name);
@@ -250,13 +181,13 @@ TEST_P(AccountRecovery, ForgotPasswordResetEndsSessionsAndNotifies) {
 
     auto form = anonymous.get(path);
     ASSERT_EQ(form.status, 200);
-    EXPECT_EQ(form.header("Referrer-Policy"), "no-referrer");
-    EXPECT_EQ(form.header("Cache-Control"), "no-store");
+    EXPECT_EQ(form.header("Referrer-Policy").value_or(""), "no-referrer");
+    EXPECT_EQ(form.header("Cache-Control").value_or(""), "no-store");
     auto weak = anonymous.post(path, {{"password", "short"}}, path);
     EXPECT_EQ(weak.status, 400);
     auto done = anonymous.post(path, {{"password", kNewPassword}}, path);
     ASSERT_EQ(done.status, 303) << done.raw.substr(0, 400);
-    EXPECT_EQ(done.header("Location"), "/login");
+    EXPECT_EQ(done.header("Location").value_or(""), "/login");
 
     EXPECT_FALSE(other.logged_in_as("rita")) << "a session survived the reset";
     EXPECT_TRUE(sink_->wait_for("rita@example.com", "Your password was changed")) << "no notification";
@@ -316,7 +247,7 @@ TEST_P(AccountRecovery, ForgotPasswordIsThrottledPerAddressKnownOrNot) {
             EXPECT_EQ(b.post("/forgot-password", {{"email", email}}, "/forgot-password").status, 200) << email << i;
         auto limited = b.post("/forgot-password", {{"email", email}}, "/forgot-password");
         EXPECT_EQ(limited.status, 429) << email;
-        EXPECT_FALSE(limited.header("Retry-After").empty());
+        EXPECT_FALSE(limited.header("Retry-After").value_or("").empty());
     }
     EXPECT_EQ(b.post("/forgot-password", {{"email", "not an address"}}, "/forgot-password").status, 400);
     server.stop();
@@ -352,7 +283,7 @@ TEST_P(AccountRecovery, RegistrationMailsAVerificationLink) {
     EXPECT_EQ(b.get("/reset-password/" + path.substr(std::string("/verify-email/").size())).status, 400);
     auto ok = b.get(path);
     EXPECT_EQ(ok.status, 303);
-    EXPECT_EQ(ok.header("Location"), "/login");
+    EXPECT_EQ(ok.header("Location").value_or(""), "/login");
     auto after = db.one<std::optional<std::int64_t>>("SELECT email_verified_at FROM users WHERE username = ?", "vera");
     ASSERT_TRUE(after && *after);
     EXPECT_TRUE(**after);
@@ -371,7 +302,7 @@ TEST_P(AccountRecovery, ResendIsForLoggedInUsersAndRateLimited) {
     for (int i = 0; i < 3; ++i) {
         auto r = b.post("/verify-email/resend", {}, "/");
         EXPECT_EQ(r.status, 303) << i;
-        EXPECT_EQ(r.header("Location"), "/");
+        EXPECT_EQ(r.header("Location").value_or(""), "/");
     }
     EXPECT_EQ(b.post("/verify-email/resend", {}, "/").status, 429);
     for (int i = 0; i < 100 && sink_->count("rosa@example.com", "Confirm your email address") < 4; ++i)
@@ -419,7 +350,7 @@ TEST_P(AccountRecovery, EmailChangeTakesEffectOnlyWhenConfirmed) {
     ASSERT_EQ(b.log_in("eve", kPassword).status, 303);
     auto r = b.post("/update-profile", {{"email", "eve.new@example.com"}}, "/");
     ASSERT_EQ(r.status, 303);
-    EXPECT_EQ(r.header("Location"), "/");
+    EXPECT_EQ(r.header("Location").value_or(""), "/");
     auto db = database(*a);
     auto email = [&] {
         auto e = db.one<std::string>("SELECT email FROM users WHERE username = ?", "eve");
