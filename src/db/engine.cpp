@@ -55,6 +55,42 @@ void keep_row_values(std::vector<Value>&& values) noexcept {
     if (values.capacity() > t_spare_values.capacity()) t_spare_values = std::move(values);
 }
 
+bool WriterGate::enter(std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mutex_);
+    if (!held_) {
+        held_ = true;
+        return true;
+    }
+    Waiter me;
+    (tail_ ? tail_->next : head_) = &me;
+    tail_ = &me;
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!me.granted) {
+        if (me.turn.wait_until(lock, deadline) == std::cv_status::timeout && !me.granted) {
+            // Out of the line; the turn was never handed to us, so nothing else to undo.
+            Waiter* prev = nullptr;
+            for (Waiter* w = head_; w != &me; w = w->next) prev = w;
+            (prev ? prev->next : head_) = me.next;
+            if (tail_ == &me) tail_ = prev;
+            return false;
+        }
+    }
+    return true;
+}
+
+void WriterGate::leave() noexcept {
+    std::lock_guard lock(mutex_);
+    Waiter* next = head_;
+    if (next == nullptr) {
+        held_ = false;
+        return;
+    }
+    head_ = next->next;
+    if (head_ == nullptr) tail_ = nullptr;
+    next->granted = true;
+    next->turn.notify_one();  // under the lock: the waiter's node lives on its stack until it wakes
+}
+
 Engine::Engine(ParsedUrl url, Options options) : url_(std::move(url)), options_(options) {
     if (url_.backend == Backend::sqlite && url_.sqlite_path == ":memory:") options_.max_connections = 1;
     if (options_.max_connections == 0) options_.max_connections = 1;
@@ -63,7 +99,7 @@ Engine::Engine(ParsedUrl url, Options options) : url_(std::move(url)), options_(
 Engine::~Engine() = default;
 
 Result<std::unique_ptr<Connection>, DbError> Engine::connect() {
-    if (url_.backend == Backend::sqlite) return open_sqlite(url_.sqlite_path, options_);
+    if (url_.backend == Backend::sqlite) return open_sqlite(url_.sqlite_path, options_, &gate_);
     return open_postgresql(url_.pg_conninfo, options_);
 }
 
@@ -113,8 +149,12 @@ void Engine::release(std::unique_ptr<Connection> conn) {
     // A pooled connection must come back clean: the next borrower must not join a
     // transaction someone opened with a bare BEGIN.
     const bool broken = conn->broken() || (conn->in_transaction() && (!conn->script("ROLLBACK") || conn->broken()));
-    if (broken) conn.reset();
-    else conn->last_used = CoarseClock::now();
+    if (broken) {
+        conn.reset();
+    } else {
+        conn->checkpoint_if_due();
+        conn->last_used = CoarseClock::now();
+    }
     std::lock_guard lock(mutex_);
     if (broken) --open_;
     else idle_.push_back(std::move(conn));
@@ -139,6 +179,8 @@ Result<std::size_t, DbError> Engine::begin(Isolation isolation) {
     }
     auto conn = acquire();
     if (!conn) return conn.error();
+    // SQLite: BEGIN IMMEDIATE takes the writers' turn (sqlite.cpp) with the connection already
+    // in hand, so whoever holds the turn never waits for the pool; COMMIT or ROLLBACK hands it on.
     auto r = (*conn)->execute(begin_sql(url_.backend, isolation), {});
     if (!r) {
         release(std::move(*conn));

@@ -104,8 +104,38 @@ public:
     virtual bool last_commit_rolled_back() const { return false; }
     // in_transaction: a transaction is open (a stray BEGIN run outside Transaction).
     virtual bool in_transaction() const = 0;
+    // checkpoint_if_due: housekeeping the pool runs when a connection comes back, outside any
+    // transaction and writer turn (SQLite: the WAL checkpoint, so other writers need not wait for it).
+    virtual void checkpoint_if_due() noexcept {}
 
     CoarseClock::time_point last_used{};
+};
+
+// WriterGate: the SQLite writers of one Database, queued in arrival order. SQLite lets one
+// writer at a time hold a file's write lock and makes the others poll in its busy handler,
+// sleeping ever longer (up to 100 ms between tries) without any order: under load a writer can
+// lose every race until busy_timeout runs out, and the p99 of a write grows to seconds. The
+// gate hands the turn from one writer straight to the next in line, so a writer of this process
+// waits only for those ahead of it; SQLite's busy handler is left to guard against writers of
+// other processes (or another Database on the same file), which the gate does not see.
+// Thread-safe; a turn is entered and left on one thread.
+class WriterGate {
+public:
+    // enter waits up to `timeout` for this thread's turn; false when the turn did not come.
+    [[nodiscard]] bool enter(std::chrono::milliseconds timeout);
+    // leave hands the turn to the longest waiter, or opens the gate.
+    void leave() noexcept;
+
+private:
+    struct Waiter {
+        std::condition_variable turn;
+        bool granted = false;
+        Waiter* next = nullptr;
+    };
+    std::mutex mutex_;
+    bool held_ = false;  // while false, no one waits (leave hands over directly)
+    Waiter* head_ = nullptr;
+    Waiter* tail_ = nullptr;
 };
 
 // take_row_values: storage for one row of n values, reusing what Database::recycle_row kept on
@@ -113,7 +143,9 @@ public:
 std::vector<Value> take_row_values(std::size_t n);
 void keep_row_values(std::vector<Value>&& values) noexcept;
 
-Result<std::unique_ptr<Connection>, DbError> open_sqlite(const std::string& path, const Options& options);
+// open_sqlite: `gate` queues this connection's writes with the other connections of its Database.
+Result<std::unique_ptr<Connection>, DbError> open_sqlite(const std::string& path, const Options& options,
+                                                         WriterGate* gate);
 Result<std::unique_ptr<Connection>, DbError> open_postgresql(const std::string& conninfo, const Options& options);
 
 // Engine: the pool behind a Database, and the per-thread transaction pins.
@@ -137,6 +169,7 @@ private:
     Result<std::unique_ptr<Connection>, DbError> connect();
     ParsedUrl url_;
     Options options_;
+    WriterGate gate_;  // SQLite only: transactions and writing statements take turns here; outlives the pool
     std::mutex mutex_;
     std::condition_variable freed_;
     std::vector<std::unique_ptr<Connection>> idle_;

@@ -45,10 +45,11 @@ DbError sqlite_error(sqlite3* db, int rc) {
 
 class SqliteConnection final : public Connection {
 public:
-    SqliteConnection(sqlite3* db, const Options& options) : db_(db), options_(options) {
+    SqliteConnection(sqlite3* db, const Options& options, WriterGate* gate) : db_(db), options_(options), gate_(gate) {
         sqlite3_progress_handler(db_, 4000, &SqliteConnection::on_progress, this);
     }
     ~SqliteConnection() override {
+        leave_gate();
         cache_.clear(finalize);
         sqlite3_close_v2(db_);
     }
@@ -97,7 +98,10 @@ public:
         char* message = nullptr;
         // Trusted scripts (migrations) may rightly run longer than a request's statement.
         deadline_ = CoarseClock::time_point::max();
+        // Outside a transaction a script may write: it takes the writers' turn like a statement.
+        if (sqlite3_get_autocommit(db_) != 0 && !enter_gate()) return gate_timeout();
         const int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &message);
+        leave_gate_after_transaction();
         sqlite3_free(message);
         if (rc != SQLITE_OK) return sqlite_error(db_, rc);
         return {};
@@ -106,6 +110,14 @@ public:
     bool broken() const override { return false; }
     Result<void, DbError> check_health() override { return {}; }
     bool in_transaction() const override { return sqlite3_get_autocommit(db_) == 0; }
+
+    // checkpoint_if_due: what SQLite's auto-checkpoint does (PASSIVE: it waits for no reader and
+    // no writer, and syncs as `synchronous` says), at the same WAL size, after the writer's turn.
+    void checkpoint_if_due() noexcept override {
+        if (wal_pages_ < kAutoCheckpointPages || sqlite3_get_autocommit(db_) == 0) return;
+        wal_pages_ = 0;
+        (void)sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    }
 
     Result<void, DbError> configure() {
         // PRAGMAs take no parameters; these texts are fixed.
@@ -116,6 +128,11 @@ public:
         }
         const auto ms = std::min<std::int64_t>(options_.busy_timeout.count(), INT_MAX);
         sqlite3_busy_timeout(db_, static_cast<int>(ms));
+        // SQLite's own auto-checkpoint would run inside the committing statement, that is, while
+        // this connection holds the writers' turn, and stall every writer queued behind it for
+        // the length of a checkpoint (4 MB written and synced). The hook takes its place: it only
+        // notes the WAL's size, and the pool checkpoints once the turn is handed on.
+        sqlite3_wal_hook(db_, &SqliteConnection::on_wal_commit, this);
         return {};
     }
 
@@ -125,15 +142,47 @@ private:
         ColumnNames names;
     };
 
+    static constexpr int kAutoCheckpointPages = 1000;  // SQLite's default wal_autocheckpoint
+    static int on_wal_commit(void* self, sqlite3*, const char*, int pages) {
+        static_cast<SqliteConnection*>(self)->wal_pages_ = pages;
+        return SQLITE_OK;
+    }
+
     static int on_progress(void* self) {
         auto* c = static_cast<SqliteConnection*>(self);
         return CoarseClock::now() > c->deadline_ ? 1 : 0;
     }
     void start_deadline() { deadline_ = CoarseClock::now() + options_.statement_timeout; }
 
+    // finish ends every statement prepare_and_bind returned, and with it the writer's turn once no
+    // transaction is left open.
     void finish(sqlite3_stmt* s) {
-        sqlite3_reset(s);
+        sqlite3_reset(s);  // an autocommit write commits by here
         sqlite3_clear_bindings(s);  // drop the SQLITE_STATIC views of the caller's arguments
+        leave_gate_after_transaction();
+    }
+
+    // The writers' turn (engine.hpp, WriterGate): a statement that may write, run outside a
+    // transaction, queues for it first. That is an autocommit write, and BEGIN IMMEDIATE (not
+    // read-only: it takes the write lock), whose turn then lasts while the transaction is open:
+    // its statements run in the turn, and COMMIT or ROLLBACK (read-only statements) end it.
+    // Reads queue for nothing. A bare BEGIN (deferred) takes no turn; its writes meet other
+    // writers in SQLite's busy handler, as before.
+    bool enter_gate() {
+        if (gate_ == nullptr || !gate_->enter(options_.busy_timeout)) return false;
+        gated_ = true;
+        return true;
+    }
+    void leave_gate() noexcept {
+        if (!gated_) return;
+        gated_ = false;
+        gate_->leave();
+    }
+    void leave_gate_after_transaction() noexcept {
+        if (gated_ && sqlite3_get_autocommit(db_) != 0) leave_gate();
+    }
+    static DbError gate_timeout() {
+        return DbError(ErrorCode::busy, "sqlite: the writers queued ahead held the write lock past busy_timeout");
     }
 
     static void finalize(Cached& c) { sqlite3_finalize(c.stmt); }
@@ -194,6 +243,10 @@ private:
                 return err;
             }
         }
+        if (!sqlite3_stmt_readonly(s) && sqlite3_get_autocommit(db_) != 0 && !enter_gate()) {
+            finish(s);
+            return gate_timeout();
+        }
         return cached;
     }
 
@@ -216,13 +269,17 @@ private:
 
     sqlite3* db_;
     Options options_;
+    WriterGate* gate_;     // the Database's; outlives this connection
+    bool gated_ = false;   // this connection holds the gate for the statement or script under way
+    int wal_pages_ = 0;    // the WAL's size in pages after this connection's last commit
     StatementCache<Cached> cache_;
     CoarseClock::time_point deadline_ = CoarseClock::time_point::max();
 };
 
 }  // namespace
 
-Result<std::unique_ptr<Connection>, DbError> open_sqlite(const std::string& path, const Options& options) {
+Result<std::unique_ptr<Connection>, DbError> open_sqlite(const std::string& path, const Options& options,
+                                                         WriterGate* gate) {
     sqlite3* db = nullptr;
     // NOMUTEX: a connection is used by one thread at a time (the pool guarantees it).
     const int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
@@ -233,7 +290,7 @@ Result<std::unique_ptr<Connection>, DbError> open_sqlite(const std::string& path
         return err;
     }
     sqlite3_extended_result_codes(db, 1);
-    auto conn = std::make_unique<SqliteConnection>(db, options);
+    auto conn = std::make_unique<SqliteConnection>(db, options, gate);
     if (auto r = conn->configure(); !r) return r.error();
     return std::unique_ptr<Connection>(std::move(conn));
 }
