@@ -10,7 +10,10 @@
 // A `.stream_body()` route reads its body differently: the server reads the body's head
 // (kStreamHeadBytes) so the pipeline can see the form fields before the files, runs the handler
 // on a worker at once, and then reads the rest piece by piece as the handler asks for it
-// (StreamChannel), with the route's limit enforced by the parser while streaming.
+// (StreamChannel), with the route's limit enforced by the parser while streaming. A body with a
+// Content-Length (within the limit, checked before reading) is read past Beast's parser,
+// straight from the socket into the channel's pieces: the parser would read it in pieces of its
+// flat buffer's capacity (the 8 KiB a header block needs) and copy each one again.
 #include "server.hpp"
 
 #include <bulwark/crypto.hpp>
@@ -22,6 +25,7 @@
 #include <csignal>
 #include <limits>
 #include <cstdio>
+#include <cstring>
 #include <list>
 #if defined(__GLIBC__)
 #include <malloc.h>
@@ -316,7 +320,12 @@ private:
                               head->resize(kStreamHeadBytes - self->stream_parser_->get().body().size);
                               self->request_->set_body(*head);
                               self->channel_ = std::make_shared<StreamChannel>(std::move(*head), deadline);
-                              if (self->stream_parser_->is_done()) self->channel_->finish();
+                              if (self->stream_parser_->is_done()) {
+                                  self->channel_->finish();
+                              } else if (!self->stream_parser_->chunked()) {
+                                  if (auto left = self->stream_parser_->content_length_remaining())
+                                      self->direct_left_ = *left;
+                              }
                               self->channel_->set_wake([weak = self->weak_from_this(),
                                                         executor = self->stream_.get_executor()] {
                                   asio::post(executor, [weak] {
@@ -343,6 +352,7 @@ private:
     // until the handler frees one (the channel's wake posts pump_body again).
     void pump_body() {
         if (reading_ || !channel_ || !stream_parser_) return;
+        if (direct_left_) return pump_direct();
         if (stream_parser_->is_done()) return channel_->finish();
         const auto index = channel_->acquire();
         if (!index) return;
@@ -360,6 +370,38 @@ private:
                               if (ec) return self->channel_->fail(to_body_error(ec));
                               self->pump_body();
                           });
+    }
+
+    // pump_direct is pump_body for a body of known length: the bytes Beast read past the head
+    // first, then one read of the socket straight into the piece until it is full (or the body
+    // ends). Never past the Content-Length: what follows is the next request.
+    void pump_direct() {
+        if (*direct_left_ == 0) return channel_->finish();
+        const auto index = channel_->acquire();
+        if (!index) return;
+        char* piece = channel_->piece_data(*index);
+        const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(kStreamPieceBytes, *direct_left_));
+        const std::size_t buffered = std::min(want, buffer_.size());
+        if (buffered > 0) {
+            std::memcpy(piece, buffer_.data().data(), buffered);
+            buffer_.consume(buffered);
+            *direct_left_ -= buffered;
+            if (buffered == want) {
+                channel_->push(*index, buffered);
+                return pump_body();
+            }
+        }
+        reading_ = true;
+        asio::async_read(stream_, asio::buffer(piece + buffered, want - buffered),
+                         [self = this->shared_from_this(), index = *index, buffered](beast::error_code ec,
+                                                                                    std::size_t n) {
+                             self->reading_ = false;
+                             if (std::exchange(self->drain_pending_, false)) return self->drain_then_close();
+                             *self->direct_left_ -= n;
+                             self->channel_->push(index, buffered + n);
+                             if (ec) return self->channel_->fail(to_body_error(ec));
+                             self->pump_body();
+                         });
     }
 
     void dispatch_streaming() {
@@ -547,6 +589,7 @@ private:
 
     void end_streaming() {
         streaming_ = false;
+        direct_left_.reset();
         channel_.reset();
         stream_parser_.reset();
     }
@@ -581,6 +624,8 @@ private:
     std::size_t drained_ = 0;
     std::unique_ptr<char[]> scratch_;
     std::optional<bhttp::request_parser<bhttp::buffer_body>> stream_parser_;
+    // The body bytes still to read when it is read past the parser (pump_direct).
+    std::optional<std::uint64_t> direct_left_;
     std::shared_ptr<StreamChannel> channel_;
 };
 

@@ -137,6 +137,59 @@ TEST(StreamBody, ContentLengthBodyArrivesIntactInBoundedPieces) {
     EXPECT_FALSE(client.closed());
 }
 
+// A Content-Length body is read past the parser (straight into the pieces): it must stop at the
+// body's end, so a request sent right behind it, in the same packet, is answered too.
+TEST(StreamBody, RequestRightBehindAStreamedBodyIsNotEaten) {
+    const std::vector<std::pair<std::string, std::size_t>> cases = {
+        {"body within the head", 100},
+        {"body just past the head", kStreamHeadBytes + 1},
+        {"body of several pieces", 3 * kStreamPieceBytes + 17},
+    };
+    for (const auto& [name, size] : cases) {
+        App app;
+        auto seen = std::make_shared<Seen>();
+        add_stream_routes(app, seen);
+        RunningServer server(app);
+        const std::string body = random_body(size);
+        RawClient client(server.port());
+        client.send("POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" +
+                    body + "POST /buffered HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc");
+        const auto replies = client.read_responses(2, 10000ms);
+        EXPECT_EQ(status_of(replies), 201) << name << ": " << replies.substr(0, 200);
+        EXPECT_NE(replies.find("\r\n\r\n3"), std::string::npos) << name << ": " << replies.substr(0, 400);
+        ASSERT_TRUE(seen->wait()) << name;
+        EXPECT_FALSE(seen->error) << name;
+        EXPECT_EQ(seen->body, body) << name;
+    }
+}
+
+// A body that stops arriving is ended by body_timeout (slow-loris on the body), whichever way
+// it is read.
+TEST(StreamBody, StalledBodyTimesOut) {
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {"content-length", "POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n" +
+                               std::string(kStreamHeadBytes + 5000, 'h')},
+        {"chunked", "POST /up HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" +
+                        chunked(std::string(kStreamHeadBytes + 5000, 'h'), 4096).substr(0, kStreamHeadBytes + 5000)},
+    };
+    for (const auto& [name, request] : cases) {
+        App app;
+        auto seen = std::make_shared<Seen>();
+        add_stream_routes(app, seen);
+        ServerOptions options;
+        options.body_timeout = 300ms;
+        RunningServer server(app, options);
+        RawClient client(server.port());
+        client.send(request);
+        const auto start = std::chrono::steady_clock::now();
+        ASSERT_TRUE(seen->wait(5000ms)) << name;
+        EXPECT_EQ(seen->error, BodyError::timeout) << name;
+        client.read_until_closed(5000ms);
+        EXPECT_TRUE(client.closed()) << name;
+        EXPECT_LT(std::chrono::steady_clock::now() - start, 4000ms) << name;
+    }
+}
+
 TEST(StreamBody, ChunkedBodyArrivesIntact) {
     App app;
     auto seen = std::make_shared<Seen>();
