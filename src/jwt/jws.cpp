@@ -106,7 +106,7 @@ Result<std::string, JwtError> sign_compact(std::string_view payload_json, const 
 }
 
 Result<void, JwtError> verify_token(std::string_view token, const KeySet& keys,
-                                    ObjectReader& header, DecodedToken& out) noexcept {
+                                    ObjectReader& scratch, DecodedToken& out) noexcept {
     if (token.empty()) return JwtError::missing;
     if (token.size() > kMaxTokenSize) return JwtError::too_large;
     std::size_t dot1 = token.find('.');
@@ -142,18 +142,18 @@ Result<void, JwtError> verify_token(std::string_view token, const KeySet& keys,
     } else {
         header_json = decode(header_b64);
         if (!header_json) return JwtError::malformed;
-        if (auto read = header.read(*header_json); !read) return read.error();
+        if (auto read = scratch.read(*header_json); !read) return read.error();
 
         // Any extension the producer marks critical is one we do not implement (RFC 7515 §4.1.11).
-        if (header[Name::crit].kind != Kind::absent) return JwtError::unsupported_crit;
-        if (const Member& typ = header[Name::typ]; typ.kind != Kind::absent) {
+        if (scratch[Name::crit].kind != Kind::absent) return JwtError::unsupported_crit;
+        if (const Member& typ = scratch[Name::typ]; typ.kind != Kind::absent) {
             if (typ.kind != Kind::string || !ascii_iequal(typ.text, "JWT")) return JwtError::bad_header;
         }
-        if (const Member& k = header[Name::kid]; k.kind != Kind::absent) {
+        if (const Member& k = scratch[Name::kid]; k.kind != Kind::absent) {
             if (k.kind != Kind::string || k.text.size() > kMaxKid) return JwtError::bad_header;
             kid = k.text;
         }
-        const Member& alg_value = header[Name::alg];
+        const Member& alg_value = scratch[Name::alg];
         if (alg_value.kind != Kind::string) return JwtError::algorithm_mismatch;
         auto named = algorithm_from_name(alg_value.text);
         if (!named) return JwtError::algorithm_mismatch;  // "none" and unknown names land here

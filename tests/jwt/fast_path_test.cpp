@@ -1,6 +1,6 @@
 // The allocation-free verification path: HmacState against OpenSSL's one-shot HMAC and RFC 4231,
-// the ObjectReader against the DOM reader
-// (same verdict, same error, same members) on a table of good and bad inputs.
+// and the ObjectReader against the DOM reader (same verdict, same error, same members) on a
+// table of good and bad inputs.
 #include "../../src/jwt/compact.hpp"
 #include "../../src/jwt/hmac_state.hpp"
 #include "../../src/jwt/registered_claims.hpp"
