@@ -4,6 +4,8 @@
 //   BM_WriteBaseline  the same bytes written to a file with write(2) + fsync, no parsing
 //                     (the ratio ReceiveToDisk / WriteBaseline is the cost of parsing)
 //   BM_MemcpyBaseline memcpy of the body: the machine's memory bandwidth
+// `bench_upload --limit-server ...` runs the machine-limit upload server instead (limit_server.cpp,
+// used by upload_1g.py --limit).
 #include <bulwark/upload.hpp>
 
 #include <benchmark/benchmark.h>
@@ -107,4 +109,15 @@ BENCHMARK(BM_MemcpyBaseline)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 
-BENCHMARK_MAIN();
+namespace bench_upload {
+int run_limit_server(int argc, char** argv);
+}
+
+int main(int argc, char** argv) {
+    if (argc > 1 && std::string_view(argv[1]) == "--limit-server") return bench_upload::run_limit_server(argc, argv);
+    benchmark::Initialize(&argc, argv);
+    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+    return 0;
+}
