@@ -221,7 +221,9 @@ struct Convert {
             if (!i) return i.error();
             return *i != 0;
         } else if constexpr (std::is_integral_v<T>) {
-            auto i = value_to_int64(v);
+            // The column's own type answers inline; the conversions (text to number) are out of line.
+            const auto* direct = std::get_if<std::int64_t>(&v);
+            auto i = direct ? Result<std::int64_t, DbError>(*direct) : value_to_int64(v);
             if (!i) return i.error();
             if (!std::in_range<T>(*i)) return DbError(ErrorCode::type_mismatch, "integer out of range");
             return static_cast<T>(*i);
@@ -230,7 +232,8 @@ struct Convert {
             if (!d) return d.error();
             return static_cast<T>(*d);
         } else if constexpr (std::is_same_v<T, std::string> || std::is_same_v<T, std::string_view>) {
-            auto t = value_to_text(v);
+            if (const auto* s = std::get_if<std::string>(&v)) return T(*s);
+            auto t = value_to_text(v);  // the error
             if (!t) return t.error();
             return T(*t);
         } else if constexpr (std::is_same_v<T, Bytes>) {
@@ -253,6 +256,7 @@ struct Convert<std::optional<T>> {
 };
 
 class Engine;
+struct RowAccess;  // lets the backends fill a Row in place (src/db/engine.hpp)
 
 // rewrite_placeholders turns each `?` outside quotes and comments into $1..$n (PostgreSQL).
 // Input that scan_sql refuses gives nullopt. Runs once per statement per connection.
@@ -359,7 +363,9 @@ public:
     bool failed() const noexcept { return failed_; }
 
 private:
-    friend class Database;  // one() hands the values' storage back for the next point lookup
+    friend class Database;          // one() fills a row of its own and hands its storage back
+    friend struct detail::RowAccess;
+    Row() = default;
     std::shared_ptr<const std::vector<std::string>> names_;
     std::vector<Value> values_;
     mutable bool failed_ = false;
@@ -424,14 +430,15 @@ public:
     template <class T, class... A>
     Result<std::optional<T>, DbError> one(Sql sql, const A&... args) {
         auto params = std::array<detail::Param, sizeof...(A)>{detail::to_param(args)...};
-        auto row = run_query_one(sql, params);
-        if (!row) return row.error();
-        if (!*row) return std::optional<T>{};
-        T value = map_row<T>(**row);
-        const bool failed = (*row)->failed();
-        recycle_row(**row);
+        Row row;
+        auto found = run_query_one(sql, params, row);
+        if (!found) return found.error();
+        if (!*found) return std::optional<T>{};
+        std::optional<T> value(std::in_place, map_row<T>(row));
+        const bool failed = row.failed();
+        recycle_row(row);
         if (failed) return DbError(ErrorCode::type_mismatch, "row mapping failed");
-        return std::optional<T>{std::move(value)};
+        return value;
     }
     // insert_returning_id runs an `INSERT ... RETURNING id` (both backends) and returns the id.
     template <class... A>
@@ -459,7 +466,9 @@ private:
     Result<std::int64_t, DbError> run_execute(Sql sql, std::span<const detail::Param> params);
     Result<std::vector<Row>, DbError> run_query(Sql sql, std::span<const detail::Param> params);
     Result<void, DbError> run_query_into(Sql sql, std::span<const detail::Param> params, std::vector<Row>& out);
-    Result<std::optional<Row>, DbError> run_query_one(Sql sql, std::span<const detail::Param> params);
+    // run_query_one fills `row` when the query gives exactly one row (true), leaves it empty for
+    // none (false); two or more is ErrorCode::multiple_rows.
+    Result<bool, DbError> run_query_one(Sql sql, std::span<const detail::Param> params, Row& row);
     // recycle_row keeps a mapped row's value storage for this thread's next row (no allocation
     // per point lookup).
     static void recycle_row(Row& row) noexcept;

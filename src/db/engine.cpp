@@ -50,6 +50,12 @@ std::vector<Value> take_row_values(std::size_t n) {
     return values;
 }
 
+void take_row_values_into(std::vector<Value>& values, std::size_t n) {
+    values.swap(t_spare_values);  // t_spare_values gets the empty one
+    values.clear();
+    values.resize(n);
+}
+
 void keep_row_values(std::vector<Value>&& values) noexcept {
     values.clear();  // the row's strings and blobs go now; only the slots are kept
     if (values.capacity() > t_spare_values.capacity()) t_spare_values = std::move(values);
@@ -96,14 +102,29 @@ Engine::Engine(ParsedUrl url, Options options) : url_(std::move(url)), options_(
     if (options_.max_connections == 0) options_.max_connections = 1;
 }
 
-Engine::~Engine() = default;
+Engine::~Engine() { delete hot_.exchange(nullptr); }
 
 Result<std::unique_ptr<Connection>, DbError> Engine::connect() {
     if (url_.backend == Backend::sqlite) return open_sqlite(url_.sqlite_path, options_, &gate_);
     return open_postgresql(url_.pg_conninfo, options_);
 }
 
+Result<std::unique_ptr<Connection>, DbError> Engine::checked(std::unique_ptr<Connection> conn) {
+    if (CoarseClock::now() - conn->last_used < options_.health_check_after_idle || conn->check_health())
+        return conn;
+    // The connection died while idle (server restart, network): replace it.
+    conn.reset();
+    auto fresh = connect();
+    if (!fresh) {
+        std::lock_guard lock(mutex_);
+        --open_;
+        if (waiting_ > 0) freed_.notify_one();
+    }
+    return fresh;
+}
+
 Result<std::unique_ptr<Connection>, DbError> Engine::acquire() {
+    if (Connection* hot = hot_.exchange(nullptr)) return checked(std::unique_ptr<Connection>(hot));
     std::unique_lock lock(mutex_);
     // The deadline is read only when the pool is exhausted: the common path reads no clock but
     // the coarse one.
@@ -113,17 +134,7 @@ Result<std::unique_ptr<Connection>, DbError> Engine::acquire() {
             auto conn = std::move(idle_.back());
             idle_.pop_back();
             lock.unlock();
-            if (CoarseClock::now() - conn->last_used < options_.health_check_after_idle || conn->check_health())
-                return conn;
-            // The connection died while idle (server restart, network): replace it.
-            conn.reset();
-            auto fresh = connect();
-            if (!fresh) {
-                lock.lock();
-                --open_;
-                if (waiting_ > 0) freed_.notify_one();
-            }
-            return fresh;
+            return checked(std::move(conn));
         }
         if (open_ < options_.max_connections) {
             ++open_;
@@ -137,11 +148,25 @@ Result<std::unique_ptr<Connection>, DbError> Engine::acquire() {
             return fresh;
         }
         if (!deadline) deadline = std::chrono::steady_clock::now() + options_.acquire_timeout;
+        // Counted as waiting before hot_ is looked at: release() puts a connection in hot_ before
+        // it reads waiting_ (both sequentially consistent), so either this thread sees the
+        // connection or release() sees the waiter and signals under the mutex, which this thread
+        // holds until it waits. No wake-up is lost.
         ++waiting_;
+        if (Connection* hot = hot_.exchange(nullptr)) {
+            --waiting_;
+            lock.unlock();
+            return checked(std::unique_ptr<Connection>(hot));
+        }
         const auto waited = freed_.wait_until(lock, *deadline);
         --waiting_;
-        if (waited == std::cv_status::timeout && idle_.empty() && open_ >= options_.max_connections)
+        if (waited == std::cv_status::timeout && idle_.empty() && open_ >= options_.max_connections) {
+            if (Connection* hot = hot_.exchange(nullptr)) {
+                lock.unlock();
+                return checked(std::unique_ptr<Connection>(hot));
+            }
             return DbError(ErrorCode::timeout, "no free connection within acquire_timeout");
+        }
     }
 }
 
@@ -154,6 +179,17 @@ void Engine::release(std::unique_ptr<Connection> conn) {
     } else {
         conn->checkpoint_if_due();
         conn->last_used = CoarseClock::now();
+    }
+    if (!broken) {
+        // Into hot_ without the mutex when it is free; a waiter, if any, is signalled (acquire).
+        Connection* empty = nullptr;
+        if (hot_.compare_exchange_strong(empty, conn.get())) {
+            conn.release();
+            if (waiting_ == 0) return;
+            std::lock_guard lock(mutex_);
+            freed_.notify_one();
+            return;
+        }
     }
     std::lock_guard lock(mutex_);
     if (broken) --open_;
@@ -273,19 +309,22 @@ Result<std::vector<Row>, DbError> Database::run_query(Sql sql, std::span<const d
     return rows;
 }
 
-Result<std::optional<Row>, DbError> Database::run_query_one(Sql sql, std::span<const detail::Param> params) {
-    // one() runs on every point lookup: the row list's storage is kept per thread instead of
-    // allocated and freed on each call. Left empty after each call (rows hold no references).
-    thread_local std::vector<Row> rows;
-    rows.clear();
-    auto r = run_query_into(sql, params, rows);
-    std::optional<Row> out;
-    if (r && rows.size() == 1) out.emplace(std::move(rows.front()));
-    const std::size_t n = rows.size();
-    rows.clear();
-    if (!r) return r.error();
-    if (n > 1) return DbError(ErrorCode::multiple_rows, "more than one row");
-    return out;
+Result<bool, DbError> Database::run_query_one(Sql sql, std::span<const detail::Param> params, Row& row) {
+    // one() runs on every point lookup: the backend fills one()'s own row in place, with value
+    // storage kept per thread (no row list, no allocation). Without a row, or after an error,
+    // the storage goes back at once (one() recycles a found row after mapping it).
+    if (params.size() != sql.placeholder_count()) return DbError(ErrorCode::bind_mismatch, "argument count differs from placeholders");
+    Result<bool, DbError> r = false;
+    if (auto* pinned = engine_->pinned()) {
+        r = pinned->query_one(sql, params, row);
+    } else {
+        auto conn = engine_->acquire();
+        if (!conn) return conn.error();
+        r = (*conn)->query_one(sql, params, row);
+        engine_->release(std::move(*conn));
+    }
+    if (!r || !*r) recycle_row(row);
+    return r;
 }
 
 void Database::recycle_row(Row& row) noexcept { detail::keep_row_values(std::move(row.values_)); }

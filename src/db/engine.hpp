@@ -5,6 +5,7 @@
 
 #include <time.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <functional>
@@ -94,6 +95,10 @@ public:
     // discarded), so a caller can reuse its capacity.
     virtual Result<void, DbError> query(Sql sql, std::span<const Param> params, std::size_t max_rows,
                                         std::vector<Row>& out) = 0;
+    // query_one: the point lookup of Database::one(). Fills `row` (empty on entry) when there is
+    // exactly one row and answers true; false for none; a second row is ErrorCode::multiple_rows
+    // (found by stepping once more, the rows after it are not read).
+    virtual Result<bool, DbError> query_one(Sql sql, std::span<const Param> params, Row& row) = 0;
     virtual Result<void, DbError> script(std::string_view trusted_sql) = 0;
     // broken: the connection cannot be reused (the pool drops it).
     virtual bool broken() const = 0;
@@ -138,9 +143,17 @@ private:
     Waiter* tail_ = nullptr;
 };
 
+// RowAccess: a backend fills a Row's values in place (query_one) instead of building a new Row.
+struct RowAccess {
+    static void set_names(Row& row, const ColumnNames& names) { row.names_ = names; }
+    static std::vector<Value>& values(Row& row) noexcept { return row.values_; }
+};
+
 // take_row_values: storage for one row of n values, reusing what Database::recycle_row kept on
 // this thread (the backends call it per row, so a point lookup allocates no row).
 std::vector<Value> take_row_values(std::size_t n);
+// take_row_values_into: the same into `values` (empty on entry), n values, all NULL.
+void take_row_values_into(std::vector<Value>& values, std::size_t n);
 void keep_row_values(std::vector<Value>&& values) noexcept;
 
 // open_sqlite: `gate` queues this connection's writes with the other connections of its Database.
@@ -167,6 +180,8 @@ public:
 
 private:
     Result<std::unique_ptr<Connection>, DbError> connect();
+    // checked: an idle connection, health-checked when it has been idle for long, else a fresh one.
+    Result<std::unique_ptr<Connection>, DbError> checked(std::unique_ptr<Connection> conn);
     ParsedUrl url_;
     Options options_;
     WriterGate gate_;  // SQLite only: transactions and writing statements take turns here; outlives the pool
@@ -174,7 +189,10 @@ private:
     std::condition_variable freed_;
     std::vector<std::unique_ptr<Connection>> idle_;
     std::size_t open_ = 0;
-    std::size_t waiting_ = 0;  // threads in acquire() waiting for a connection (notify only then)
+    std::atomic<std::size_t> waiting_ = 0;  // threads in acquire() waiting for a connection (notify only then)
+    // hot_: the connection given back last, handed to the next call without the mutex (the
+    // common case of one call after another). Idle like those in idle_; see release().
+    std::atomic<Connection*> hot_ = nullptr;
 };
 
 }  // namespace bulwark::db::detail

@@ -91,24 +91,29 @@ public:
         ResultGuard g{*res};
         const int ntuples = PQntuples(*res), nfields = PQnfields(*res);
         if (static_cast<std::size_t>(ntuples) > max_rows) return DbError(ErrorCode::too_large, "more rows than kMaxRows");
-        auto& names = prepared->names;
-        if (!names || names->size() != static_cast<std::size_t>(nfields)) {
-            auto fresh = std::make_shared<std::vector<std::string>>();
-            for (int c = 0; c < nfields; ++c) fresh->emplace_back(PQfname(*res, c));
-            names = std::move(fresh);
-        }
+        const ColumnNames& names = column_names(*prepared, *res);
         rows.reserve(static_cast<std::size_t>(ntuples));
         for (int r = 0; r < ntuples; ++r) {
             std::vector<Value> values = take_row_values(static_cast<std::size_t>(nfields));
-            for (int c = 0; c < nfields; ++c) {
-                if (PQgetisnull(*res, r, c)) continue;
-                auto v = read_value(PQftype(*res, c), PQgetvalue(*res, r, c), static_cast<std::size_t>(PQgetlength(*res, r, c)));
-                if (!v) return v.error();
-                values[static_cast<std::size_t>(c)] = std::move(*v);
-            }
+            if (auto ok = read_row(*res, r, values); !ok) return ok.error();
             rows.emplace_back(names, std::move(values));
         }
         return {};
+    }
+
+    Result<bool, DbError> query_one(Sql sql, std::span<const Param> params, Row& row) override {
+        Prepared* prepared = nullptr;
+        auto res = run(sql, params, &prepared);
+        if (!res) return res.error();
+        ResultGuard g{*res};
+        const int ntuples = PQntuples(*res);
+        if (ntuples == 0) return false;
+        if (ntuples > 1) return DbError(ErrorCode::multiple_rows, "more than one row");
+        auto& values = RowAccess::values(row);
+        take_row_values_into(values, static_cast<std::size_t>(PQnfields(*res)));
+        if (auto ok = read_row(*res, 0, values); !ok) return ok.error();
+        RowAccess::set_names(row, column_names(*prepared, *res));
+        return true;
     }
 
     Result<void, DbError> script(std::string_view trusted_sql) override {
@@ -242,6 +247,29 @@ private:
         auto err = error_of(res);
         PQclear(res);
         return err;
+    }
+
+    // column_names: the statement's column names, read from the first result that has them.
+    static const ColumnNames& column_names(Prepared& prepared, const PGresult* res) {
+        const int nfields = PQnfields(res);
+        auto& names = prepared.names;
+        if (!names || names->size() != static_cast<std::size_t>(nfields)) {
+            auto fresh = std::make_shared<std::vector<std::string>>();
+            for (int c = 0; c < nfields; ++c) fresh->emplace_back(PQfname(res, c));
+            names = std::move(fresh);
+        }
+        return names;
+    }
+
+    // read_row: row r of `res` into `values` (one NULL per column on entry).
+    static Result<void, DbError> read_row(const PGresult* res, int r, std::vector<Value>& values) {
+        for (int c = 0; c < static_cast<int>(values.size()); ++c) {
+            if (PQgetisnull(res, r, c)) continue;
+            auto v = read_value(PQftype(res, c), PQgetvalue(res, r, c), static_cast<std::size_t>(PQgetlength(res, r, c)));
+            if (!v) return v.error();
+            values[static_cast<std::size_t>(c)] = std::move(*v);
+        }
+        return {};
     }
 
     static Result<Value, DbError> read_value(Oid type, const char* p, std::size_t n) {

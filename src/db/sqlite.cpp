@@ -81,7 +81,7 @@ public:
                 return DbError(ErrorCode::too_large, "more rows than kMaxRows");
             }
             std::vector<Value> values = take_row_values(static_cast<std::size_t>(ncol));
-            for (int c = 0; c < ncol; ++c) values[static_cast<std::size_t>(c)] = read_column(s, c);
+            for (int c = 0; c < ncol; ++c) read_column_into(s, c, values[static_cast<std::size_t>(c)]);
             rows.emplace_back((*stmt)->names, std::move(values));
         }
         if (rc != SQLITE_DONE) {
@@ -91,6 +91,35 @@ public:
         }
         finish(s);
         return {};
+    }
+
+    Result<bool, DbError> query_one(Sql sql, std::span<const Param> params, Row& row) override {
+        auto stmt = prepare_and_bind(sql, params);
+        if (!stmt) return stmt.error();
+        sqlite3_stmt* s = (*stmt)->stmt;
+        start_deadline();
+        int rc = sqlite3_step(s);
+        const bool found = rc == SQLITE_ROW;
+        if (found) {
+            const int ncol = sqlite3_column_count(s);
+            auto& values = RowAccess::values(row);
+            take_row_values_into(values, static_cast<std::size_t>(ncol));
+            for (int c = 0; c < ncol; ++c) read_column_into(s, c, values[static_cast<std::size_t>(c)]);
+            RowAccess::set_names(row, (*stmt)->names);
+            // One more step tells one row from several; whatever follows a second row is not read.
+            rc = sqlite3_step(s);
+            if (rc == SQLITE_ROW) {
+                finish(s);
+                return DbError(ErrorCode::multiple_rows, "more than one row");
+            }
+        }
+        if (rc != SQLITE_DONE) {
+            auto err = sqlite_error(db_, rc);
+            finish(s);
+            return err;
+        }
+        finish(s);
+        return found;
     }
 
     Result<void, DbError> script(std::string_view trusted_sql) override {
@@ -250,22 +279,27 @@ private:
         return cached;
     }
 
-    static Value read_column(sqlite3_stmt* s, int c) {
+    // read_column_into: column c into `out` (NULL on entry), built in place.
+    static void read_column_into(sqlite3_stmt* s, int c, Value& out) {
         switch (sqlite3_column_type(s, c)) {
-            case SQLITE_INTEGER: return sqlite3_column_int64(s, c);
-            case SQLITE_FLOAT: return sqlite3_column_double(s, c);
+            case SQLITE_INTEGER: out.emplace<std::int64_t>(sqlite3_column_int64(s, c)); break;
+            case SQLITE_FLOAT: out.emplace<double>(sqlite3_column_double(s, c)); break;
             case SQLITE_TEXT: {
                 auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s, c));
-                return std::string(p ? p : "", static_cast<std::size_t>(sqlite3_column_bytes(s, c)));
+                out.emplace<std::string>(p ? p : "", static_cast<std::size_t>(sqlite3_column_bytes(s, c)));
+                break;
             }
             case SQLITE_BLOB: {
                 auto* p = static_cast<const std::uint8_t*>(sqlite3_column_blob(s, c));
                 const auto n = static_cast<std::size_t>(sqlite3_column_bytes(s, c));
-                return p ? Bytes(p, p + n) : Bytes();
+                if (p) out.emplace<Bytes>(p, p + n);
+                else out.emplace<Bytes>();
+                break;
             }
-            default: return std::monostate{};
+            default: break;
         }
     }
+
 
     sqlite3* db_;
     Options options_;

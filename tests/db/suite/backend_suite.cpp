@@ -319,6 +319,78 @@ TEST_P(DbBackend, PoolReplacesAConnectionTheServerDropped) {
     }
 }
 
+// The pool hands the connection given back last to the next call without its mutex (Engine::
+// hot_); a thread waiting for a connection must still be woken by a release, and an exhausted
+// pool must still time out.
+TEST_P(DbBackend, PoolHandsConnectionsOverBetweenThreads) {
+    make_schema(db(), pg());
+    Options o;
+    o.max_connections = 2;
+    o.acquire_timeout = 10s;
+    auto shared = Database::open(url_, o);
+    ASSERT_TRUE(shared) << shared.error().diagnostic_for_log();
+    ASSERT_TRUE(shared->execute("INSERT INTO users (name, age) VALUES (?, ?)", "pooled", 1));
+    constexpr int kThreads = 6, kEach = 200;
+    std::atomic<int> failures{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t)
+        threads.emplace_back([&] {
+            for (int i = 0; i < kEach; ++i) {
+                auto age = shared->one<std::int64_t>("SELECT age FROM users WHERE name = ?", "pooled");
+                if (!age || !*age || **age != 1) ++failures;
+            }
+        });
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(failures, 0);
+
+    o.max_connections = 1;
+    o.acquire_timeout = 200ms;
+    auto single = Database::open(url_, o);
+    ASSERT_TRUE(single);
+    {
+        auto tx = single->transaction();  // pins the only connection to this thread
+        ASSERT_TRUE(tx);
+        std::thread([&] {
+            auto starved = single->one<std::int64_t>("SELECT age FROM users WHERE name = ?", "pooled");
+            ASSERT_FALSE(starved);
+            EXPECT_EQ(starved.error().code(), ErrorCode::timeout);
+        }).join();
+        std::atomic<bool> served{false};
+        std::thread waiter([&] {
+            for (int attempt = 0; attempt < 50 && !served; ++attempt) {
+                auto r = single->one<std::int64_t>("SELECT age FROM users WHERE name = ?", "pooled");
+                if (r && *r && **r == 1) served = true;
+            }
+        });
+        std::this_thread::sleep_for(50ms);
+        ASSERT_TRUE(tx->commit());  // gives the connection back: the waiter gets it
+        waiter.join();
+        EXPECT_TRUE(served);
+    }
+}
+
+// one() reads the first row and steps once more to tell one row from several; a result of many
+// rows is refused without reading them all, and the connection serves the next call.
+TEST_P(DbBackend, OneRefusesSeveralRowsAndTheConnectionStaysUsable) {
+    make_schema(db(), pg());
+    for (int i = 0; i < 50; ++i) ASSERT_TRUE(db().execute("INSERT INTO users (name, age) VALUES (?, ?)", "n" + std::to_string(i), i));
+    for (int round = 0; round < 3; ++round) {
+        auto many = db().one<std::string>("SELECT name FROM users ORDER BY age");
+        ASSERT_FALSE(many);
+        EXPECT_EQ(many.error().code(), ErrorCode::multiple_rows);
+        auto two = db().one<std::int64_t>("SELECT age FROM users WHERE age < ? ORDER BY age", 2);
+        ASSERT_FALSE(two);
+        EXPECT_EQ(two.error().code(), ErrorCode::multiple_rows);
+        auto single = db().one<std::tuple<std::string, std::int64_t>>("SELECT name, age FROM users WHERE age = ?", 7);
+        ASSERT_TRUE(single && *single) << (single ? "no row" : single.error().diagnostic_for_log());
+        EXPECT_EQ(std::get<0>(**single), "n7");
+        EXPECT_EQ(std::get<1>(**single), 7);
+        auto none = db().one<std::string>("SELECT name FROM users WHERE age = ?", 1000);
+        ASSERT_TRUE(none);
+        EXPECT_FALSE(*none);
+    }
+}
+
 INSTANTIATE_TEST_SUITE_P(On, DbBackend, ::testing::ValuesIn(backends_under_test()));
 
 }  // namespace
