@@ -31,6 +31,10 @@ void store_rehash(State& state, const bulwark::Request& req, std::string_view us
         state.services.error_log(req.request_id(), "password rehash: " + r.error().diagnostic_for_log());
 }
 
+// busy_outcome: the hashing pool's queue is full, so the login is refused before any work
+// (503 + Retry-After), not queued without bound.
+LoginCheck busy_outcome() { return {LoginOutcome::busy, std::chrono::seconds{1}}; }
+
 }  // namespace
 
 LoginCheck check_login(State& state, const bulwark::Request& req, std::string_view username,
@@ -52,21 +56,20 @@ LoginCheck check_login(State& state, const bulwark::Request& req, std::string_vi
     bool ok = false;
     if (known) {
         auto v = state.hashes->verify_and_rehash(password, **stored);
-        if (!v && v.error() == bulwark::password::Error::busy) return {LoginOutcome::busy, std::chrono::seconds{1}};
+        if (!v && v.error() == bulwark::password::Error::busy) return busy_outcome();
         // An account with no usable hash (made by an OIDC login, or a refused old scheme)
         // fails as slowly as a wrong password, so the timing does not tell such an account.
         using bulwark::password::Error;
         if (!v && (v.error() == Error::malformed_hash || v.error() == Error::unsupported_scheme ||
                    v.error() == Error::cost_too_high)) {
-            if (auto d = state.hashes->verify_dummy(password); !d)
-                return {LoginOutcome::busy, std::chrono::seconds{1}};
+            if (auto d = state.hashes->verify_dummy(password); !d) return busy_outcome();
         }
         if (v) {
             ok = true;
             if (v->new_hash) store_rehash(state, req, username, **stored, *v->new_hash);
         }
     } else if (auto d = state.hashes->verify_dummy(password); !d) {
-        return {LoginOutcome::busy, std::chrono::seconds{1}};
+        return busy_outcome();
     }
 
     if (ok) {
