@@ -168,11 +168,21 @@ Response login(State& state, Request& req) {
     return Response::redirect(next);
 }
 
+// db_overloaded: the database is there but too busy to answer in time (SQLite's write lock or
+// the pool taken past their timeouts): a 503 with Retry-After, not a 500, tells the client
+// to come back (the comment was not stored).
+bool db_overloaded(const bulwark::db::DbError& e) {
+    return e.code() == bulwark::db::ErrorCode::busy || e.code() == bulwark::db::ErrorCode::timeout;
+}
+
 Response comments_page(State& state, Request& req) {
     auto rows = state.db.query(
         "SELECT c.body AS body, u.username AS author FROM comments c JOIN users u ON u.id = c.user_id "
         "ORDER BY c.id DESC LIMIT 100");
-    if (!rows) throw std::runtime_error("comments: " + rows.error().diagnostic_for_log());
+    if (!rows) {
+        if (db_overloaded(rows.error())) return busy();
+        throw std::runtime_error("comments: " + rows.error().diagnostic_for_log());
+    }
     bulwark::tmpl::List items;
     for (const auto& row : *rows)
         items.push_back(bulwark::tmpl::Map{{"author", row.get<std::string>("author")},
@@ -193,7 +203,10 @@ Response post_comment(State& state, Request& req) {
     auto r = state.db.execute(
         "INSERT INTO comments (user_id, body, created_at) SELECT id, ?, ? FROM users WHERE username = ?",
         text, now_unix(), req.identity());
-    if (!r) throw std::runtime_error("insert comment: " + r.error().diagnostic_for_log());
+    if (!r) {
+        if (db_overloaded(r.error())) return busy();
+        throw std::runtime_error("insert comment: " + r.error().diagnostic_for_log());
+    }
     return Response::redirect("/comments");
 }
 
