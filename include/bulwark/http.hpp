@@ -23,6 +23,7 @@
 #include <bulwark/result.hpp>
 
 #include <chrono>
+#include <cstdio>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -52,6 +53,8 @@ public:
     void set(std::string_view name, std::string_view value);
     void add(std::string_view name, std::string_view value);
     void remove(std::string_view name);
+    // reserve makes room for `n` fields (the pipeline adds a dozen to every response).
+    void reserve(std::size_t n) { fields_.reserve(n); }
 
     const std::vector<Field>& fields() const noexcept { return fields_; }
     std::size_t size() const noexcept { return fields_.size(); }
@@ -357,6 +360,10 @@ struct AccessLogLine {
     std::string_view request_id;
     std::string_view client;
 };
+
+// write_access_log_line writes `line` to `out` in the default access log's format, with one
+// write; a custom writer (one that redacts the path, say) can format through it too.
+void write_access_log_line(std::FILE* out, const AccessLogLine& line);
 
 class Router;
 

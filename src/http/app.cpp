@@ -4,8 +4,16 @@
 
 #include "router.hpp"
 
+#include <pthread.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <charconv>
 #include <cstdio>
+#include <cstring>
 #include <exception>
+#include <mutex>
 
 namespace bulwark {
 namespace {
@@ -61,13 +69,83 @@ Response call_frame(const void* state, Request& req) {
     return dispatch(*frame->chain->match, req);
 }
 
-void default_access_log(const AccessLogLine& line) {
-    std::fprintf(stderr, "access method=%.*s path=\"%.*s\" status=%d bytes=%llu duration_us=%lld request_id=%.*s\n",
-                 static_cast<int>(line.method.size()), line.method.data(),
-                 static_cast<int>(line.path.size()), line.path.data(), line.status,
-                 static_cast<unsigned long long>(line.bytes),
-                 static_cast<long long>(line.duration.count()),
-                 static_cast<int>(line.request_id.size()), line.request_id.data());
+// LineBuffer: one access-log line built on the stack (a longer path spills to the heap), then
+// written with a single fwrite: fprintf on the unbuffered stderr formats through a temporary
+// stream character by character, which cost more than the rest of an inline request.
+class LineBuffer {
+public:
+    void append(std::string_view text) {
+        if (spilled_.empty() && used_ + text.size() <= inline_.size()) {
+            std::memcpy(inline_.data() + used_, text.data(), text.size());
+            used_ += text.size();
+            return;
+        }
+        if (spilled_.empty()) spilled_.assign(inline_.data(), used_);
+        spilled_.append(text);
+    }
+    template <class Int>
+    void append_number(Int value) {
+        std::array<char, 24> digits;
+        const auto end = std::to_chars(digits.data(), digits.data() + digits.size(), value).ptr;
+        append(std::string_view(digits.data(), static_cast<std::size_t>(end - digits.data())));
+    }
+    std::string_view view() const noexcept {
+        return spilled_.empty() ? std::string_view(inline_.data(), used_) : std::string_view(spilled_);
+    }
+
+private:
+    std::array<char, 512> inline_;
+    std::size_t used_ = 0;
+    std::string spilled_;
+};
+
+void default_access_log(const AccessLogLine& line) { write_access_log_line(stderr, line); }
+
+// fork_generation changes in every forked child, so a batch drawn before a fork is never used
+// after it (parent and child would hand out the same ids).
+std::atomic<std::uint64_t> fork_generation{0};
+
+void count_fork() noexcept { fork_generation.fetch_add(1, std::memory_order_relaxed); }
+
+// RequestIds: 16-byte request ids from a per-thread batch of CSPRNG bytes, one getrandom call
+// per 64 ids instead of one per request. An id is public once sent; the pool only has to keep
+// the ones not yet handed out unpredictable, and wipes each one it hands out.
+class RequestIds {
+public:
+    static constexpr std::size_t kIdBytes = 16;
+    static constexpr std::size_t kBatch = 64;
+
+    ~RequestIds() { crypto::wipe(bytes_.data(), bytes_.size()); }
+
+    std::string next() {
+        const auto generation = fork_generation.load(std::memory_order_relaxed);
+        if (used_ == kBatch || generation != generation_) refill(generation);
+        auto* p = bytes_.data() + used_ * kIdBytes;
+        std::string out = crypto::base64url_encode(crypto::ByteView(p, kIdBytes));
+        crypto::wipe(p, kIdBytes);
+        ++used_;
+        return out;
+    }
+
+private:
+    void refill(std::uint64_t generation) {
+        static std::once_flag registered;
+        std::call_once(registered, [] { pthread_atfork(nullptr, nullptr, count_fork); });
+        auto fresh = crypto::random_bytes(bytes_.size());
+        std::copy(fresh.begin(), fresh.end(), bytes_.begin());
+        crypto::wipe(fresh.data(), fresh.size());
+        used_ = 0;
+        generation_ = generation;
+    }
+
+    std::array<std::uint8_t, kIdBytes * kBatch> bytes_{};
+    std::size_t used_ = kBatch;
+    std::uint64_t generation_ = 0;
+};
+
+std::string new_request_id() {
+    thread_local RequestIds ids;
+    return ids.next();
 }
 
 }  // namespace
@@ -105,7 +183,7 @@ const RouteOptions* App::match_options(std::string_view method, std::string_view
 }
 
 Response App::handle(Request& req) const {
-    if (req.request_id().empty()) req.set_request_id(crypto::random_token(16));
+    if (req.request_id().empty()) req.set_request_id(new_request_id());
     if (!req.target_is_valid()) return error_response(req, 400);
     RouteMatch match = router_->match(req.method(), req.path());
     req.set_route(match.options);
@@ -136,7 +214,7 @@ Response App::handle(Request& req) const {
 }
 
 Response App::reject(Request& req, int status) const {
-    if (req.request_id().empty()) req.set_request_id(crypto::random_token(16));
+    if (req.request_id().empty()) req.set_request_id(new_request_id());
     const RouteMatch none;
     const Chain chain{&middleware_, &none, status};
     const Frame first{&chain, 0};
@@ -168,6 +246,25 @@ void App::set_access_log(std::function<void(const AccessLogLine&)> writer) {
 
 void App::set_error_log(std::function<void(std::string_view, std::string_view)> writer) {
     error_log_ = std::move(writer);
+}
+
+void write_access_log_line(std::FILE* out, const AccessLogLine& line) {
+    LineBuffer b;
+    b.append("access method=");
+    b.append(line.method);
+    b.append(" path=\"");
+    b.append(line.path);
+    b.append("\" status=");
+    b.append_number(line.status);
+    b.append(" bytes=");
+    b.append_number(static_cast<unsigned long long>(line.bytes));
+    b.append(" duration_us=");
+    b.append_number(static_cast<long long>(line.duration.count()));
+    b.append(" request_id=");
+    b.append(line.request_id);
+    b.append("\n");
+    const auto text = b.view();
+    std::fwrite(text.data(), 1, text.size(), out);
 }
 
 void App::write_access_log(const AccessLogLine& line) const {

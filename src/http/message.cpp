@@ -5,6 +5,8 @@
 #include <boost/url/parse_query.hpp>
 
 #include <algorithm>
+#include <cstdint>
+#include <cstring>
 
 namespace bulwark {
 namespace {
@@ -45,6 +47,24 @@ std::optional<std::string> decode_path(std::string_view raw) {
         }
     }
     return out;
+}
+
+// has_cr_lf_or_nul checks eight bytes at a time (a word has a zero byte when
+// (w - 0x01..) & ~w & 0x80.. is not zero; XOR first turns CR or LF into zero): a response's
+// security headers are several hundred bytes, checked on every response.
+bool has_cr_lf_or_nul(std::string_view s) noexcept {
+    constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+    constexpr std::uint64_t kHighs = 0x8080808080808080ULL;
+    const auto zero_byte = [](std::uint64_t w) { return (w - kOnes) & ~w & kHighs; };
+    std::size_t i = 0;
+    for (; i + 8 <= s.size(); i += 8) {
+        std::uint64_t w;
+        std::memcpy(&w, s.data() + i, sizeof w);
+        if ((zero_byte(w) | zero_byte(w ^ (kOnes * '\r')) | zero_byte(w ^ (kOnes * '\n'))) != 0) return true;
+    }
+    for (; i < s.size(); ++i)
+        if (s[i] == '\r' || s[i] == '\n' || s[i] == '\0') return true;
+    return false;
 }
 
 bool is_token_char(char c) noexcept {
@@ -89,9 +109,7 @@ void Headers::set(std::string_view name, std::string_view value) {
 
 void Headers::add(std::string_view name, std::string_view value) {
     // A CR or LF in a header would let one header smuggle another (response splitting).
-    auto unsafe = [](char c) { return c == '\r' || c == '\n' || c == '\0'; };
-    if (std::any_of(name.begin(), name.end(), unsafe) ||
-        std::any_of(value.begin(), value.end(), unsafe))
+    if (has_cr_lf_or_nul(name) || has_cr_lf_or_nul(value))
         throw std::invalid_argument("header contains CR, LF or NUL");
     fields_.emplace_back(std::string(name), std::string(value));
 }

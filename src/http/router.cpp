@@ -29,6 +29,35 @@ void append_allow(std::string& allow, std::string_view method) {
     allow += method;
 }
 
+// fits tells whether a pattern route matches the path's segments. A parameter matches one
+// non-empty segment, never an encoded slash.
+bool fits(const RouteEntry& e, const std::vector<std::string_view>& parts) {
+    if (e.segments.size() != parts.size()) return false;
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+        const std::string& seg = e.segments[i];
+        if (is_parameter(seg)) {
+            if (parts[i].empty() || parts[i].find("%2F") != std::string_view::npos ||
+                parts[i].find("%2f") != std::string_view::npos)
+                return false;
+        } else if (seg != parts[i]) {
+            return false;
+        }
+    }
+    return true;
+}
+
+// params_of copies the parameters of the route that answers (none for a static route).
+std::vector<std::pair<std::string, std::string>> params_of(const RouteEntry& e,
+                                                           const std::vector<std::string_view>& parts) {
+    std::vector<std::pair<std::string, std::string>> params;
+    if (e.segments.size() != parts.size()) return params;
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+        const std::string& seg = e.segments[i];
+        if (is_parameter(seg)) params.emplace_back(seg.substr(1, seg.size() - 2), std::string(parts[i]));
+    }
+    return params;
+}
+
 }  // namespace
 
 RouteEntry& Router::add(std::string_view method, std::string_view pattern, Handler handler) {
@@ -60,69 +89,57 @@ RouteEntry& Router::add(std::string_view method, std::string_view pattern, Handl
 
 RouteMatch Router::match(std::string_view method, std::string_view path) const {
     RouteMatch result;
-    // Candidates on this path, whatever their method.
-    std::vector<std::pair<const RouteEntry*, std::vector<std::pair<std::string, std::string>>>>
-        candidates;
-    if (auto it = static_paths_.find(std::string(path)); it != static_paths_.end()) {
-        for (const RouteEntry* e : it->second) candidates.emplace_back(e, std::vector<std::pair<std::string, std::string>>{});
-    }
-    if (!pattern_routes_.empty()) {
-        const auto parts = split_path(path);
-        for (const RouteEntry* e : pattern_routes_) {
-            if (e->segments.size() != parts.size()) continue;
-            std::vector<std::pair<std::string, std::string>> params;
-            bool ok = true;
-            for (std::size_t i = 0; i < parts.size() && ok; ++i) {
-                const std::string& seg = e->segments[i];
-                if (is_parameter(seg)) {
-                    // A parameter matches one non-empty segment, never an encoded slash.
-                    ok = !parts[i].empty() && parts[i].find("%2F") == std::string_view::npos &&
-                         parts[i].find("%2f") == std::string_view::npos;
-                    if (ok) params.emplace_back(seg.substr(1, seg.size() - 2), std::string(parts[i]));
-                } else {
-                    ok = seg == parts[i];
-                }
-            }
-            if (ok) candidates.emplace_back(e, std::move(params));
+    // Candidates on this path, whatever their method: the static routes of the path, then the
+    // patterns that fit it. Nothing is copied until the one that answers is known; this runs
+    // on every request.
+    const std::vector<const RouteEntry*>* static_hits = nullptr;
+    if (auto it = static_paths_.find(path); it != static_paths_.end()) static_hits = &it->second;
+    const bool has_patterns = !pattern_routes_.empty();
+    std::vector<std::string_view> parts;
+    if (has_patterns) parts = split_path(path);
+    auto for_each_candidate = [&](auto&& visit) {
+        if (static_hits != nullptr)
+            for (const RouteEntry* e : *static_hits)
+                if (visit(e)) return;
+        if (has_patterns)
+            for (const RouteEntry* e : pattern_routes_)
+                if (fits(*e, parts) && visit(e)) return;
+    };
+    const RouteEntry* first = nullptr;
+    const RouteEntry* chosen = nullptr;
+    const RouteEntry* get_route = nullptr;
+    for_each_candidate([&](const RouteEntry* e) {
+        if (first == nullptr) first = e;
+        if (e->method == method) {
+            chosen = e;
+            return true;
         }
-    }
-    if (candidates.empty()) return result;
-
-    const bool head = method == "HEAD";
-    for (auto& [entry, params] : candidates) {
-        if (entry->method == method) {
-            result.kind = RouteMatch::Kind::found;
-            result.entry = entry;
-            result.options = &entry->options;
-            result.params = std::move(params);
-            return result;
-        }
-    }
+        if (get_route == nullptr && e->method == "GET") get_route = e;
+        return false;
+    });
+    if (first == nullptr) return result;
     // HEAD is GET without a body (RFC 9110 §9.3.2).
-    if (head) {
-        for (auto& [entry, params] : candidates) {
-            if (entry->method == "GET") {
-                result.kind = RouteMatch::Kind::found;
-                result.entry = entry;
-                result.options = &entry->options;
-                result.params = std::move(params);
-                return result;
-            }
-        }
+    if (chosen == nullptr && method == "HEAD") chosen = get_route;
+    if (chosen != nullptr) {
+        result.kind = RouteMatch::Kind::found;
+        result.entry = chosen;
+        result.options = &chosen->options;
+        result.params = params_of(*chosen, parts);
+        return result;
     }
-    for (auto& [entry, params] : candidates) {
-        append_allow(result.allow, entry->method);
-        if (entry->method == "GET") append_allow(result.allow, "HEAD");
-    }
+    for_each_candidate([&](const RouteEntry* e) {
+        append_allow(result.allow, e->method);
+        if (e->method == "GET") append_allow(result.allow, "HEAD");
+        return false;
+    });
     append_allow(result.allow, "OPTIONS");
+    result.options = &first->options;
     if (method == "OPTIONS") {
         result.kind = RouteMatch::Kind::options_default;
-        result.options = &candidates.front().first->options;
-        result.params = std::move(candidates.front().second);
+        result.params = params_of(*first, parts);
         return result;
     }
     result.kind = RouteMatch::Kind::method_not_allowed;
-    result.options = &candidates.front().first->options;
     return result;
 }
 

@@ -6,6 +6,7 @@
 
 #include <deque>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -37,7 +38,12 @@ public:
 private:
     // deque: RouteOptions handed out by reference must not move when routes are added.
     std::deque<RouteEntry> entries_;
-    std::unordered_map<std::string, std::vector<const RouteEntry*>> static_paths_;
+    // Looked up by string_view: no copy of the path per request.
+    struct PathHash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+    };
+    std::unordered_map<std::string, std::vector<const RouteEntry*>, PathHash, std::equal_to<>> static_paths_;
     std::vector<const RouteEntry*> pattern_routes_;
 };
 

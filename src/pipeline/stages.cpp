@@ -217,6 +217,9 @@ private:
     std::vector<std::string_view> spilled_;
 };
 
+// kAddedHeaders: at most 11 security headers, 3 rate-limit headers and a few CORS ones.
+constexpr std::size_t kAddedHeaders = 18;
+
 // --- the stages --------------------------------------------------------------------------
 
 Middleware headers_stage(std::shared_ptr<const State> st) {
@@ -247,6 +250,9 @@ Middleware headers_stage(std::shared_ptr<const State> st) {
                 if (headers::must_strip(name)) names.push_back(name);
             for (const auto& name : names) response.headers().remove(name);
         }
+        // Room for the security headers and the few the outer stages add (rate limit, CORS),
+        // so the field list grows once instead of doubling four times per response.
+        response.headers().reserve(response.headers().size() + kAddedHeaders);
         const HeaderNames existing(response.headers());
         const auto* hints = req.find_local<ResponseHints>();
         headers::ResponseFacts facts{.nonce = req.local<CspNonce>().value,

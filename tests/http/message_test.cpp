@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <string>
+
 namespace bulwark {
 namespace {
 
@@ -40,6 +43,45 @@ TEST(Headers, CaseInsensitiveAndNoSplitting) {
     EXPECT_EQ(h.count("content-type"), 1u);
     EXPECT_THROW(h.add("X", "a\r\nSet-Cookie: x=1"), std::invalid_argument);
     EXPECT_THROW(h.add("X\n", "a"), std::invalid_argument);
+}
+
+// The check looks at eight bytes at a time: a CR, LF or NUL at any offset of a long value (in a
+// whole word or in the tail), and in the name, must still be refused.
+TEST(Headers, RefusesLineBreaksAndNulAtEveryOffset) {
+    const struct {
+        const char* name;
+        char bad;
+    } cases[] = {{"cr", '\r'}, {"lf", '\n'}, {"nul", '\0'}};
+    for (const auto& c : cases) {
+        for (std::size_t length : {1u, 7u, 8u, 9u, 16u, 23u, 64u}) {
+            for (std::size_t at = 0; at < length; ++at) {
+                std::string value(length, 'a');
+                value[at] = c.bad;
+                Headers h;
+                EXPECT_THROW(h.add("X", value), std::invalid_argument) << c.name << " at " << at << " of " << length;
+                EXPECT_THROW(h.add(value, "v"), std::invalid_argument) << c.name << " in the name at " << at;
+                EXPECT_EQ(h.size(), 0u);
+            }
+        }
+    }
+    // Bytes next to the refused ones (0x0b, 0x0c, 0x0e, 0x8d, 0x8a, 0x80) are not refused by this check.
+    Headers h;
+    h.add("X", std::string("\x0b\x0c\x0e\x8d\x8a\x80" "abcdefgh\t", 15));
+    EXPECT_EQ(h.size(), 1u);
+}
+
+TEST(AccessLog, WritesTheDocumentedLineInOneGo) {
+    std::FILE* out = std::tmpfile();
+    ASSERT_NE(out, nullptr);
+    const std::string long_path = "/" + std::string(700, 'p');
+    write_access_log_line(out, {"GET", "/a b", 200, 1234, std::chrono::microseconds(56), "rid-1", "127.0.0.1"});
+    write_access_log_line(out, {"POST", long_path, 503, 0, std::chrono::microseconds(0), "", "::1"});
+    std::rewind(out);
+    std::string text(2048, '\0');
+    text.resize(std::fread(text.data(), 1, text.size(), out));
+    std::fclose(out);
+    EXPECT_EQ(text, "access method=GET path=\"/a b\" status=200 bytes=1234 duration_us=56 request_id=rid-1\n"
+                    "access method=POST path=\"" + long_path + "\" status=503 bytes=0 duration_us=0 request_id=\n");
 }
 
 TEST(Request, ParsesQueryAndCookies) {
