@@ -22,6 +22,7 @@
 #include "tls.hpp"
 
 #include <array>
+#include <charconv>
 #include <csignal>
 #include <limits>
 #include <cstdio>
@@ -29,6 +30,9 @@
 #include <list>
 #if defined(__GLIBC__)
 #include <malloc.h>
+#endif
+#if defined(__linux__)
+#include <sched.h>
 #endif
 
 namespace bulwark {
@@ -51,46 +55,97 @@ bool framing_field(std::string_view name) {
     return iequals(name, "content-length") || iequals(name, "transfer-encoding") || iequals(name, "connection");
 }
 
+// HeadWriter copies the pieces of a response head into a string sized once for all of them.
+class HeadWriter {
+public:
+    explicit HeadWriter(std::string& out) : at_(out.data()) {}
+    void put(std::string_view text) noexcept {
+        std::memcpy(at_, text.data(), text.size());
+        at_ += text.size();
+    }
+
+private:
+    char* at_;
+};
+
+// Digits: a number's decimal text, on the stack.
+struct Digits {
+    explicit Digits(std::uint64_t value) noexcept
+        : size(static_cast<std::size_t>(std::to_chars(text.data(), text.data() + text.size(), value).ptr - text.data())) {}
+    std::string_view view() const noexcept { return {text.data(), size}; }
+    std::array<char, 24> text{};
+    std::size_t size;
+};
+
 // serialize_head writes the status line, the fields (already checked for CR/LF/NUL when they
 // were set), the cookies, the framing this server owns (Content-Length, Connection) and the
 // blank line. A HEAD answer gets the length the GET would have had. A cookie that cannot be
-// serialized safely throws, as before.
+// serialized safely throws, as before. It measures the head first and copies each piece once:
+// it runs on every response, with a dozen security headers.
 std::string serialize_head(const Response& response, bool keep) {
+    using namespace std::string_view_literals;
     const int status = response.status();
-    std::string out;
-    std::size_t size = 64;
-    for (const auto& [name, value] : response.headers().fields()) size += name.size() + value.size() + 4;
-    out.reserve(size + 128 * response.cookies().size());
-    out += "HTTP/1.1 ";
-    out += std::to_string(status);
-    out += ' ';
+    std::vector<std::string> cookies;
+    cookies.reserve(response.cookies().size());
+    for (const auto& cookie : response.cookies()) cookies.push_back(cookie.serialize());
+    const Digits code(static_cast<std::uint64_t>(status));
     const auto reason = bhttp::obsolete_reason(static_cast<bhttp::status>(status));
-    out.append(reason.data(), reason.size());
-    out += "\r\n";
+    const std::string_view reason_text(reason.data(), reason.size());
+    const bool length = has_body(status);
+    const Digits body_size(response.body().size());
+    std::size_t size = "HTTP/1.1 "sv.size() + code.size + 1 + reason_text.size() + 2;
+    for (const auto& [name, value] : response.headers().fields())
+        if (!framing_field(name)) size += name.size() + value.size() + 4;
+    for (const auto& cookie : cookies) size += "Set-Cookie: "sv.size() + cookie.size() + 2;
+    if (!keep) size += "Connection: close\r\n"sv.size();
+    if (length) size += "Content-Length: "sv.size() + body_size.size + 2;
+    size += 2;
+    std::string out(size, '\0');
+    HeadWriter w(out);
+    w.put("HTTP/1.1 "sv);
+    w.put(code.view());
+    w.put(" "sv);
+    w.put(reason_text);
+    w.put("\r\n"sv);
     for (const auto& [name, value] : response.headers().fields()) {
         if (framing_field(name)) continue;  // the server frames the message, never the handler
-        out += name;
-        out += ": ";
-        out += value;
-        out += "\r\n";
+        w.put(name);
+        w.put(": "sv);
+        w.put(value);
+        w.put("\r\n"sv);
     }
-    for (const auto& cookie : response.cookies()) {
-        out += "Set-Cookie: ";
-        out += cookie.serialize();
-        out += "\r\n";
+    for (const auto& cookie : cookies) {
+        w.put("Set-Cookie: "sv);
+        w.put(cookie);
+        w.put("\r\n"sv);
     }
-    if (!keep) out += "Connection: close\r\n";
-    if (has_body(status)) {
-        out += "Content-Length: ";
-        out += std::to_string(response.body().size());
-        out += "\r\n";
+    if (!keep) w.put("Connection: close\r\n"sv);
+    if (length) {
+        w.put("Content-Length: "sv);
+        w.put(body_size.view());
+        w.put("\r\n"sv);
     }
-    out += "\r\n";
+    w.put("\r\n"sv);
     return out;
 }
 
 using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
+
+// usable_cores counts the CPUs this process may run on (its affinity: taskset, a container's
+// cpuset), not every CPU of the machine: a server pinned to one core runs one event loop and
+// four workers, not the threads of the whole machine competing for that core.
+unsigned usable_cores() {
+#if defined(__linux__)
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof(set), &set) == 0) {
+        const int n = CPU_COUNT(&set);
+        if (n > 0) return static_cast<unsigned>(n);
+    }
+#endif
+    return std::max(1u, std::thread::hardware_concurrency());
+}
 
 std::string_view trim(std::string_view s) {
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -133,6 +188,20 @@ struct ServerState {
 };
 
 namespace {
+
+// wake_workers_after_batch wakes the worker pool once the I/O thread has run the completions
+// already queued on it (the requests of one batch of socket events), instead of once per
+// request: on a busy core, a worker woken per request preempted the I/O thread every time.
+// Each I/O thread runs one io_context, so the flag is per thread.
+void wake_workers_after_batch(ServerState& state, const asio::any_io_executor& executor) {
+    thread_local bool posted = false;
+    if (posted) return;
+    posted = true;
+    asio::post(executor, [&state] {
+        posted = false;
+        state.pool.wake();
+    });
+}
 
 template <class Stream>
 class Session : public SessionBase, public std::enable_shared_from_this<Session<Stream>> {
@@ -247,7 +316,8 @@ private:
         state_.trusted.resolve(*request_, peer_, https_);
         keep_alive_ = message.keep_alive();
 
-        const RouteOptions* route = state_.app.match_options(request_->method(), request_->path());
+        route_ = state_.app.match_options(request_->method(), request_->path());
+        const RouteOptions* route = route_;
         const std::size_t limit = route ? route->body_limit : RouteOptions{}.body_limit;
         if (auto length = header_parser_->content_length(); length && *length > limit)
             return reject_and_close(413);
@@ -452,16 +522,17 @@ private:
     }
 
     void dispatch() {
-        const RouteOptions* route = state_.app.match_options(request_->method(), request_->path());
-        if (route && route->run_inline) return write(state_.app.handle(*request_));
+        if (route_ && route_->run_inline) return write(state_.app.handle(*request_));
         auto self = this->shared_from_this();
         auto request = request_;
-        const bool queued = state_.pool.try_submit([self, request] {
+        const bool queued = state_.pool.try_queue([self, request] {
             auto response = std::make_shared<Response>(self->state_.app.handle(*request));
             asio::post(self->stream_.get_executor(),
                        [self, response] { self->write(std::move(*response)); });
         });
-        if (!queued) {
+        if (queued) {
+            wake_workers_after_batch(state_, stream_.get_executor());
+        } else {
             Response busy = state_.app.reject(*request_, 503);
             busy.headers().set("Retry-After", "1");
             write(std::move(busy));
@@ -613,6 +684,7 @@ private:
     std::optional<bhttp::request_parser<bhttp::empty_body>> header_parser_;
     std::optional<bhttp::request_parser<bhttp::string_body>> body_parser_;
     std::shared_ptr<Request> request_;
+    const RouteOptions* route_ = nullptr;  // request_'s route, matched once when its header arrives
     // A streamed body (stream_body routes).
     static constexpr std::size_t kDrainPiece = 64 * 1024;
     static constexpr std::size_t kDrainLimit = 64 * 1024 * 1024;
@@ -632,7 +704,7 @@ private:
 }  // namespace
 
 Server::Server(const App& app, const ServerOptions& options) : options_(options) {
-    const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+    const unsigned cores = usable_cores();
     const unsigned io_threads = options.io_threads ? options.io_threads : cores;
     const unsigned workers = options.worker_threads ? options.worker_threads : std::max(4u, 4 * cores);
     state_ = std::make_unique<ServerState>(app, options, workers);
