@@ -414,9 +414,10 @@ def measure_uploads(args, name, port, sid, setup):
 
 
 def measure_upload_limit(args, port):
-    """The upload row's floor: bench_upload_limit stores the same uploads with nothing but recv, write, fsync."""
+    """The upload row's floor: bench_upload's limit server stores the same uploads with nothing but recv,
+    write, writeback and fsync."""
     name = "upload limit"
-    cmd = [f"{args.build}/bench/bench_upload_limit", str(port), args.workdir]
+    cmd = [f"{args.build}/bench/bench_upload", "--limit-server", "--port", str(port), "--dir", args.workdir]
     if not os.path.exists(cmd[0]):
         print(f"bench: {name}: {cmd[0]} is not built; skipped", file=sys.stderr)
         return [{"server": name, "route": f"POST /upload ({args.upload_mib} MiB)", "failed": "not built"}]

@@ -229,9 +229,10 @@ def main():
     add("")
     add("- *epoll limit*: `build/bench/bench/bench_epoll_limit PORT` (bench/epoll_limit.cpp), one thread, "
         "canned 13-byte text response, keep-alive and pipelining, no limits or headers beyond the minimum.")
-    add("- *upload limit*: `build/bench/bench/bench_upload_limit PORT DIR` (bench/upload_limit.cpp), one "
-        "connection at a time: reads the header block, then recv() into a 1 MiB buffer and write() to a file, "
-        "fsync(), 201; no multipart decoding, checks or limits. Bulwark's upload row is compared with it.")
+    add("- *upload limit*: `build/bench/bench/bench_upload --limit-server --port PORT --dir DIR` "
+        "(bench/upload/limit_server.cpp), one connection at a time: reads the header block, then recv() into a "
+        "1 MiB buffer and write() to a file, the kernel's writeback started every 8 MiB as Bulwark's upload sink "
+        "does, fsync(), 201; no multipart decoding, checks or limits. Bulwark's upload row is compared with it.")
     add("- *Bulwark bench_http_app*: `build/bench/bench/bench_http_app --port PORT` (bench/macro/http_app.cpp), "
         "only the stages built into `bulwark::App` (request id, error handling, access log on, written to stderr "
         "which the harness sends to /dev/null); `bulwark::pipeline::install_defaults` (sessions, CSRF, security "
