@@ -7,6 +7,9 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace bulwark {
 namespace {
@@ -49,14 +52,26 @@ std::optional<std::string> decode_path(std::string_view raw) {
     return out;
 }
 
-// has_cr_lf_or_nul checks eight bytes at a time (a word has a zero byte when
-// (w - 0x01..) & ~w & 0x80.. is not zero; XOR first turns CR or LF into zero): a response's
-// security headers are several hundred bytes, checked on every response.
+// has_cr_lf_or_nul checks sixteen bytes at a time with SSE2, then eight (a word has a zero
+// byte when (w - 0x01..) & ~w & 0x80.. is not zero; XOR first turns CR or LF into zero): a
+// response's security headers are several hundred bytes, checked on every response.
 bool has_cr_lf_or_nul(std::string_view s) noexcept {
+    std::size_t i = 0;
+#if defined(__SSE2__)
+    // Sixteen bytes at a time where SSE2 is there (every x86-64).
+    const __m128i cr = _mm_set1_epi8('\r');
+    const __m128i lf = _mm_set1_epi8('\n');
+    const __m128i nul = _mm_setzero_si128();
+    for (; i + 16 <= s.size(); i += 16) {
+        const __m128i w = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
+        const __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(w, cr), _mm_cmpeq_epi8(w, lf)),
+                                         _mm_cmpeq_epi8(w, nul));
+        if (_mm_movemask_epi8(hit) != 0) return true;
+    }
+#endif
     constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
     constexpr std::uint64_t kHighs = 0x8080808080808080ULL;
     const auto zero_byte = [](std::uint64_t w) { return (w - kOnes) & ~w & kHighs; };
-    std::size_t i = 0;
     for (; i + 8 <= s.size(); i += 8) {
         std::uint64_t w;
         std::memcpy(&w, s.data() + i, sizeof w);

@@ -45,15 +45,15 @@ TEST(Headers, CaseInsensitiveAndNoSplitting) {
     EXPECT_THROW(h.add("X\n", "a"), std::invalid_argument);
 }
 
-// The check looks at eight bytes at a time: a CR, LF or NUL at any offset of a long value (in a
-// whole word or in the tail), and in the name, must still be refused.
+// The check looks at sixteen, then eight bytes at a time: a CR, LF or NUL at any offset of a
+// long value (in a whole block, a word or the tail), and in the name, must still be refused.
 TEST(Headers, RefusesLineBreaksAndNulAtEveryOffset) {
     const struct {
         const char* name;
         char bad;
     } cases[] = {{"cr", '\r'}, {"lf", '\n'}, {"nul", '\0'}};
     for (const auto& c : cases) {
-        for (std::size_t length : {1u, 7u, 8u, 9u, 16u, 23u, 64u}) {
+        for (std::size_t length : {1u, 7u, 8u, 9u, 15u, 16u, 17u, 23u, 24u, 25u, 31u, 32u, 40u, 64u}) {
             for (std::size_t at = 0; at < length; ++at) {
                 std::string value(length, 'a');
                 value[at] = c.bad;
