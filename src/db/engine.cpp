@@ -174,12 +174,8 @@ void Engine::release(std::unique_ptr<Connection> conn) {
     // A pooled connection must come back clean: the next borrower must not join a
     // transaction someone opened with a bare BEGIN.
     const bool broken = conn->broken() || (conn->in_transaction() && (!conn->script("ROLLBACK") || conn->broken()));
-    if (broken) {
-        conn.reset();
-    } else {
-        conn->checkpoint_if_due();
-        conn->last_used = CoarseClock::now();
-    }
+    if (broken) conn.reset();
+    else conn->last_used = CoarseClock::now();
     if (!broken) {
         // Into hot_ without the mutex when it is free; a waiter, if any, is signalled (acquire).
         Connection* empty = nullptr;

@@ -109,9 +109,6 @@ public:
     virtual bool last_commit_rolled_back() const { return false; }
     // in_transaction: a transaction is open (a stray BEGIN run outside Transaction).
     virtual bool in_transaction() const = 0;
-    // checkpoint_if_due: housekeeping the pool runs when a connection comes back, outside any
-    // transaction and writer turn (SQLite: the WAL checkpoint, so other writers need not wait for it).
-    virtual void checkpoint_if_due() noexcept {}
 
     CoarseClock::time_point last_used{};
 };

@@ -140,14 +140,6 @@ public:
     Result<void, DbError> check_health() override { return {}; }
     bool in_transaction() const override { return sqlite3_get_autocommit(db_) == 0; }
 
-    // checkpoint_if_due: what SQLite's auto-checkpoint does (PASSIVE: it waits for no reader and
-    // no writer, and syncs as `synchronous` says), at the same WAL size, after the writer's turn.
-    void checkpoint_if_due() noexcept override {
-        if (wal_pages_ < kAutoCheckpointPages || sqlite3_get_autocommit(db_) == 0) return;
-        wal_pages_ = 0;
-        (void)sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
-    }
-
     Result<void, DbError> configure() {
         // PRAGMAs take no parameters; these texts are fixed.
         const char* sync = options_.durability == Durability::full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL";
@@ -157,11 +149,10 @@ public:
         }
         const auto ms = std::min<std::int64_t>(options_.busy_timeout.count(), INT_MAX);
         sqlite3_busy_timeout(db_, static_cast<int>(ms));
-        // SQLite's own auto-checkpoint would run inside the committing statement, that is, while
-        // this connection holds the writers' turn, and stall every writer queued behind it for
-        // the length of a checkpoint (4 MB written and synced). The hook takes its place: it only
-        // notes the WAL's size, and the pool checkpoints once the turn is handed on.
-        sqlite3_wal_hook(db_, &SqliteConnection::on_wal_commit, this);
+        // SQLite's auto-checkpoint (1000 pages) runs inside the committing statement, so within
+        // the writer's turn: no other writer of this Database appends meanwhile, the checkpoint
+        // completes, and the next writer starts the WAL over. (Run after the turn, it raced the
+        // next writers, never completed, and the WAL grew without bound, a checkpoint per commit.)
         return {};
     }
 
@@ -170,12 +161,6 @@ private:
         sqlite3_stmt* stmt = nullptr;
         ColumnNames names;
     };
-
-    static constexpr int kAutoCheckpointPages = 1000;  // SQLite's default wal_autocheckpoint
-    static int on_wal_commit(void* self, sqlite3*, const char*, int pages) {
-        static_cast<SqliteConnection*>(self)->wal_pages_ = pages;
-        return SQLITE_OK;
-    }
 
     static int on_progress(void* self) {
         auto* c = static_cast<SqliteConnection*>(self);
@@ -305,7 +290,6 @@ private:
     Options options_;
     WriterGate* gate_;     // the Database's; outlives this connection
     bool gated_ = false;   // this connection holds the gate for the statement or script under way
-    int wal_pages_ = 0;    // the WAL's size in pages after this connection's last commit
     StatementCache<Cached> cache_;
     CoarseClock::time_point deadline_ = CoarseClock::time_point::max();
 };
