@@ -23,11 +23,20 @@ EmailVerification parse_email_verification(std::string_view v) {
 
 // redact_token_path: the path with a mailed link's token replaced, for the access log (the
 // contract puts tokens in the path: /reset-password/<token>).
-std::string redact_token_path(std::string_view path) {
-    for (std::string_view prefix : {"/reset-password/", "/verify-email/", "/confirm-email/"}) {
-        if (path.rfind(prefix, 0) == 0 && path != "/verify-email/resend") return std::string(prefix) + "[token]";
+std::string_view redact_token_path(std::string_view path) {
+    struct Redaction {
+        std::string_view prefix;
+        std::string_view redacted;
+    };
+    static constexpr Redaction kRedactions[] = {
+        {"/reset-password/", "/reset-password/[token]"},
+        {"/verify-email/", "/verify-email/[token]"},
+        {"/confirm-email/", "/confirm-email/[token]"},
+    };
+    for (const auto& r : kRedactions) {
+        if (path.starts_with(r.prefix) && path != "/verify-email/resend") return r.redacted;
     }
-    return std::string(path);
+    return path;
 }
 
 }  // namespace
@@ -36,11 +45,9 @@ void setup_account(bulwark::App& app, const bulwark::Config& config, State& stat
     // The default access log writes each path; a token must never reach a log, so this one (the
     // same format) writes the links' paths without it.
     app.set_access_log([](const bulwark::AccessLogLine& line) {
-        const auto path = redact_token_path(line.path);
-        std::fprintf(stderr, "access method=%.*s path=\"%s\" status=%d bytes=%llu duration_us=%lld request_id=%.*s\n",
-                     static_cast<int>(line.method.size()), line.method.data(), path.c_str(), line.status,
-                     static_cast<unsigned long long>(line.bytes), static_cast<long long>(line.duration.count()),
-                     static_cast<int>(line.request_id.size()), line.request_id.data());
+        auto redacted = line;
+        redacted.path = redact_token_path(line.path);
+        bulwark::write_access_log_line(stderr, redacted);
     });
     state.email_verification = parse_email_verification(config.get("EMAIL_VERIFICATION").value_or("optional"));
     state.mail_from = config.get("MAIL_FROM").value_or("Bulwark reference <noreply@localhost>");

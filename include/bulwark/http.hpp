@@ -323,6 +323,11 @@ private:
     RouteOptions* options_;
 };
 
+// usable_cores: the CPUs this process may run on (its affinity: taskset, a container's cpuset),
+// at least 1. ServerOptions' "per core" defaults count these, and so should any pool an app
+// sizes for itself (a server pinned to one core should not run threads for the whole machine).
+unsigned usable_cores() noexcept;
+
 // ServerOptions: the limits and threads of `App::run`. Defaults are the safe ones.
 struct ServerOptions {
     std::string host = "127.0.0.1";

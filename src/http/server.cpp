@@ -132,10 +132,17 @@ std::string serialize_head(const Response& response, bool keep) {
 using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 
-// usable_cores counts the CPUs this process may run on (its affinity: taskset, a container's
-// cpuset), not every CPU of the machine: a server pinned to one core runs one event loop and
-// four workers, not the threads of the whole machine competing for that core.
-unsigned usable_cores() {
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+    return s;
+}
+
+}  // namespace
+
+// A server pinned to one core runs one event loop and four workers, not the threads of the whole
+// machine competing for that core.
+unsigned usable_cores() noexcept {
 #if defined(__linux__)
     cpu_set_t set;
     CPU_ZERO(&set);
@@ -146,14 +153,6 @@ unsigned usable_cores() {
 #endif
     return std::max(1u, std::thread::hardware_concurrency());
 }
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-    return s;
-}
-
-}  // namespace
 
 // SessionBase lets the server reach every session at shutdown without knowing its stream type.
 class SessionBase {
