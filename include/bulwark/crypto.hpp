@@ -63,6 +63,11 @@ private:
 Bytes random_bytes(std::size_t n);
 // random_token returns `bytes` random bytes as unpadded base64url (default 32 bytes = 256 bits).
 std::string random_token(std::size_t bytes = 32);
+// public_random_id returns 16 random bytes as 22 base64url characters, for values that are public
+// as soon as they are used (request ids, CSP nonces) and made on every request: they come from a
+// per-thread batch refilled every 64 ids (one getrandom instead of 64), never shared across a
+// fork, each id's bytes wiped once handed out. Secrets (session ids, tokens): random_token.
+std::string public_random_id();
 // random_uniform returns a uniform integer in [0, upper_bound) without modulo bias.
 std::uint32_t random_uniform(std::uint32_t upper_bound);
 

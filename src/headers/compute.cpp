@@ -3,8 +3,6 @@
 #include <bulwark/headers.hpp>
 #include <bulwark/crypto.hpp>
 
-#include <pthread.h>
-
 #include <algorithm>
 #include <array>
 #include <atomic>
@@ -58,55 +56,7 @@ void validate_policy(const Policy& p) {
     }
 }
 
-namespace {
-
-// fork_generation changes in every forked child, so a pool filled before a fork is never used
-// after it: parent and child would otherwise hand out the same nonces.
-std::atomic<std::uint64_t> fork_generation{0};
-
-void count_fork() noexcept { fork_generation.fetch_add(1, std::memory_order_relaxed); }
-
-// NoncePool: 64 nonces' worth of CSPRNG bytes per thread. A nonce is public the moment it is
-// sent, so the pool only has to keep the ones not yet handed out secret; used bytes are wiped.
-class NoncePool {
-public:
-    static constexpr std::size_t kNonceBytes = 16;
-    static constexpr std::size_t kBatch = 64;
-
-    ~NoncePool() { crypto::wipe(bytes_.data(), bytes_.size()); }
-
-    std::string next() {
-        const auto generation = fork_generation.load(std::memory_order_relaxed);
-        if (used_ == kBatch || generation != generation_) refill(generation);
-        auto* p = bytes_.data() + used_ * kNonceBytes;
-        std::string out = crypto::base64url_encode(crypto::ByteView(p, kNonceBytes));
-        crypto::wipe(p, kNonceBytes);
-        ++used_;
-        return out;
-    }
-
-private:
-    void refill(std::uint64_t generation) {
-        static std::once_flag registered;
-        std::call_once(registered, [] { pthread_atfork(nullptr, nullptr, count_fork); });
-        auto fresh = crypto::random_bytes(bytes_.size());
-        std::copy(fresh.begin(), fresh.end(), bytes_.begin());
-        crypto::wipe(fresh.data(), fresh.size());
-        used_ = 0;
-        generation_ = generation;
-    }
-
-    std::array<std::uint8_t, kNonceBytes * kBatch> bytes_{};
-    std::size_t used_ = kBatch;
-    std::uint64_t generation_ = 0;
-};
-
-}  // namespace
-
-std::string make_nonce() {
-    thread_local NoncePool pool;
-    return pool.next();
-}
+std::string make_nonce() { return crypto::public_random_id(); }
 
 namespace {
 

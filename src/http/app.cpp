@@ -4,8 +4,6 @@
 
 #include "router.hpp"
 
-#include <pthread.h>
-
 #include <algorithm>
 #include <array>
 #include <atomic>
@@ -101,52 +99,7 @@ private:
 
 void default_access_log(const AccessLogLine& line) { write_access_log_line(stderr, line); }
 
-// fork_generation changes in every forked child, so a batch drawn before a fork is never used
-// after it (parent and child would hand out the same ids).
-std::atomic<std::uint64_t> fork_generation{0};
-
-void count_fork() noexcept { fork_generation.fetch_add(1, std::memory_order_relaxed); }
-
-// RequestIds: 16-byte request ids from a per-thread batch of CSPRNG bytes, one getrandom call
-// per 64 ids instead of one per request. An id is public once sent; the pool only has to keep
-// the ones not yet handed out unpredictable, and wipes each one it hands out.
-class RequestIds {
-public:
-    static constexpr std::size_t kIdBytes = 16;
-    static constexpr std::size_t kBatch = 64;
-
-    ~RequestIds() { crypto::wipe(bytes_.data(), bytes_.size()); }
-
-    std::string next() {
-        const auto generation = fork_generation.load(std::memory_order_relaxed);
-        if (used_ == kBatch || generation != generation_) refill(generation);
-        auto* p = bytes_.data() + used_ * kIdBytes;
-        std::string out = crypto::base64url_encode(crypto::ByteView(p, kIdBytes));
-        crypto::wipe(p, kIdBytes);
-        ++used_;
-        return out;
-    }
-
-private:
-    void refill(std::uint64_t generation) {
-        static std::once_flag registered;
-        std::call_once(registered, [] { pthread_atfork(nullptr, nullptr, count_fork); });
-        auto fresh = crypto::random_bytes(bytes_.size());
-        std::copy(fresh.begin(), fresh.end(), bytes_.begin());
-        crypto::wipe(fresh.data(), fresh.size());
-        used_ = 0;
-        generation_ = generation;
-    }
-
-    std::array<std::uint8_t, kIdBytes * kBatch> bytes_{};
-    std::size_t used_ = kBatch;
-    std::uint64_t generation_ = 0;
-};
-
-std::string new_request_id() {
-    thread_local RequestIds ids;
-    return ids.next();
-}
+std::string new_request_id() { return crypto::public_random_id(); }
 
 }  // namespace
 
