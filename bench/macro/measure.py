@@ -78,8 +78,9 @@ def session_pids(sid):
     return pids
 
 
-def session_cpu_seconds(sid):
-    total = 0
+def session_cpu_user_sys(sid):
+    """User and system CPU seconds of the session's processes, their reaped children included."""
+    user = system = 0
     for pid in session_pids(sid):
         try:
             with open(f"/proc/{pid}/stat") as f:
@@ -88,8 +89,13 @@ def session_cpu_seconds(sid):
             continue
         fields = stat[stat.rindex(")") + 2:].split()
         # utime, stime, cutime, cstime are fields 14-17 (indexes 11-14 after the name).
-        total += sum(int(x) for x in fields[11:15])
-    return total / CLK_TCK
+        user += int(fields[11]) + int(fields[13])
+        system += int(fields[12]) + int(fields[14])
+    return user / CLK_TCK, system / CLK_TCK
+
+
+def session_cpu_seconds(sid):
+    return sum(session_cpu_user_sys(sid))
 
 
 def session_peak_rss_kib(sid):

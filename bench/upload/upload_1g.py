@@ -66,17 +66,7 @@ def peak_rss_kib(sid):
 
 def cpu_user_sys(sid):
     """utime and stime, in seconds, of the session's processes (all their threads)."""
-    user = system = 0
-    for pid in harness.session_pids(sid):
-        try:
-            with open(f"/proc/{pid}/stat") as f:
-                stat = f.read()
-        except OSError:
-            continue
-        fields = stat[stat.rindex(")") + 2:].split()
-        user += int(fields[11]) + int(fields[13])
-        system += int(fields[12]) + int(fields[14])
-    return user / harness.CLK_TCK, system / harness.CLK_TCK
+    return harness.session_cpu_user_sys(sid)
 
 
 def wait_until_serving(port, proc, seconds):

@@ -129,6 +129,16 @@ struct MultipartDecoder::Impl {
         }
         return false;
     }
+    // admit: counts `n` more fed bytes against the body limit; an error once the decoder has failed.
+    Result<void, Error> admit(std::size_t n) {
+        if (state == State::error) return error;
+        fed += n;
+        if (fed > limits.max_body) {
+            fail(Error::too_large);
+            return Error::too_large;
+        }
+        return {};
+    }
     // own: take back every byte not yet consumed into buf (a feed before the last one was drained).
     void own() {
         if (borrowed) {
@@ -261,12 +271,7 @@ MultipartDecoder& MultipartDecoder::operator=(MultipartDecoder&&) noexcept = def
 
 Result<void, Error> MultipartDecoder::feed(std::string_view bytes) {
     Impl& d = *impl_;
-    if (d.state == Impl::State::error) return d.error;
-    d.fed += bytes.size();
-    if (d.fed > d.limits.max_body) {
-        d.fail(Error::too_large);
-        return Error::too_large;
-    }
+    if (auto admitted = d.admit(bytes.size()); !admitted) return admitted;
     if (d.state == Impl::State::epilogue) return {};
     d.own();
     // Drop what was consumed; views handed out before this call end here.
@@ -280,12 +285,7 @@ Result<void, Error> MultipartDecoder::feed(std::string_view bytes) {
 
 Result<void, Error> MultipartDecoder::feed_borrowed(std::string_view bytes) {
     Impl& d = *impl_;
-    if (d.state == Impl::State::error) return d.error;
-    d.fed += bytes.size();
-    if (d.fed > d.limits.max_body) {
-        d.fail(Error::too_large);
-        return Error::too_large;
-    }
+    if (auto admitted = d.admit(bytes.size()); !admitted) return admitted;
     if (d.state == Impl::State::epilogue || bytes.empty()) return {};
     d.own();
     if (d.pos > 0) {
