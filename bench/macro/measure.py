@@ -512,7 +512,7 @@ def main():
     parser.add_argument("--server-cpu", type=int, default=0)
     parser.add_argument("--client-cpu", type=int, default=1)
     parser.add_argument("--base-port", type=int, default=18180)
-    parser.add_argument("--skip", action="append", default=[], help="limit, app, serve or flask")
+    parser.add_argument("--skip", action="append", default=[], help="limit, app, pipeline, serve or flask")
     parser.add_argument("--uploads", type=int, default=3, help="100 MiB uploads per server (0: no upload row)")
     parser.add_argument("--upload-mib", type=int, default=100)
     parser.add_argument("--login-connections", type=int, default=2,
@@ -534,6 +534,14 @@ def main():
                         [f"{args.build}/bench/bench_http_app", "--port", str(port)], port,
                         ["/inline", "/pooled"])
         port += 1
+        if "pipeline" not in args.skip:
+            # Issue 6: the default security-header and CSRF stages against none, one small inline
+            # route, one I/O thread, no access log (bench/pipeline/pipeline_bench.cpp --serve).
+            for variant in ("bare", "secured"):
+                rows += measure(args, f"Bulwark bench_pipeline {variant}",
+                                [f"{args.build}/bench/bench_pipeline", "--serve", variant, str(port)], port,
+                                ["/hello"])
+                port += 1
         # Both servers run with the same raised limits, or the login and data rows would measure
         # 429s and the upload row 413s; the limiters still run and count every request.
         upload_limit = 2 * args.upload_mib * 1024 * 1024

@@ -105,12 +105,14 @@ def main():
     if args.note:
         add(f"- **{args.note}**")
     add("")
-    add("## Bulwark against the Flask peer (issues 2 and 12)")
+    add("## Bulwark against the Flask peer (issues 2, 10 and 12)")
     add("")
     add("| Route | Server | CPU µs/request | req/s | p50 | p99 | Peak RSS | errors | 429s | CPU vs Flask | "
         "p99 vs Flask | CPU vs limit |")
     add("|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|---|")
     met, missed, beyond_limit = [], [], []
+    pipeline_rows = [r for r in rows if r["server"].startswith("Bulwark bench_pipeline")]
+    rows = [r for r in rows if r not in pipeline_rows]
     for row in rows:
         route = row_route(row)
         if row.get("failed"):
@@ -188,6 +190,27 @@ def main():
         "column. The limit and `bench_http_app` rows are compared with the peer's `GET /` (the peer has no "
         "small-text route).")
     add("")
+    bare = next((r for r in pipeline_rows if r["server"].endswith(" bare") and not r.get("failed")), None)
+    secured = next((r for r in pipeline_rows if r["server"].endswith(" secured") and not r.get("failed")), None)
+    if bare and secured:
+        add("## The security-header and CSRF stages (issue 6)")
+        add("")
+        add("`bench_pipeline --serve bare|secured` (bench/pipeline/pipeline_bench.cpp): one small inline route "
+            "(`GET /hello`), one I/O thread, no access log; *secured* adds the default security-header stage (a "
+            "fresh CSP nonce, the CSP and the other headers, server-header stripping) and the CSRF stage. "
+            "Measured like the rows above (same wrk, same pinning). Target: at most 10% overhead.")
+        add("")
+        add("| Variant | CPU µs/request | req/s | p99 | Overhead (CPU per request) | Overhead (req/s) |")
+        add("|---|---:|---:|---:|---|---|")
+        cpu_over = secured["cpu_us_per_req"] / bare["cpu_us_per_req"] - 1
+        rps_over = bare["rps"] / secured["rps"] - 1
+        for row in (bare, secured):
+            first = row is bare
+            add(f"| {row['server'].rsplit(' ', 1)[1]} | {fmt(row['cpu_us_per_req'], 2)} | {fmt(row['rps'], 0)} | "
+                f"{fmt(row['p99_us'] / 1000, 2)} ms | "
+                f"{'' if first else f'+{cpu_over * 100:.1f}% (' + ('meets' if cpu_over <= 0.10 else 'misses') + ' <= 10%)'} | "
+                f"{'' if first else f'+{rps_over * 100:.1f}% (' + ('meets' if rps_over <= 0.10 else 'misses') + ' <= 10%)'} |")
+        add("")
     rate = meta.get("rate_limit", "")
     add("Settings for the run (the same on both servers):")
     add("")
@@ -239,7 +262,7 @@ def main():
         "headers, ...) is not installed, the reference app rows have it. 1 I/O thread, 4 pool workers; `/inline` "
         "runs `.inline_handler()`, `/pooled` on the worker pool. Both answer `Hello, world\\n` as text/plain.")
     add("- *Bulwark reference app*: `build/bench/tools/bulwark/bulwark serve --port PORT --instance TMP` with its "
-        "defaults (an I/O thread per core, so 2 I/O threads on its one pinned core, and the default worker pool), "
+        "defaults (threads sized by the CPUs it may run on: pinned to one core, one I/O thread and 4 workers), "
         "every route through the full default pipeline (`bulwark::pipeline::install_defaults`), access log to "
         "/dev/null.")
     add("- *Flask peer*: a temporary copy of `../shared/peers/flask-ref`, started as its run.sh does (`app.py "
