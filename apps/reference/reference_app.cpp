@@ -95,7 +95,9 @@ void build(bulwark::App& app, const bulwark::Config& config) {
     // worker thread (ServerOptions' default: 4 per core, at least 4), so hashing plus its
     // queue may take at most half of them: with a queue of 64, 32 flooding clients held all 8
     // workers of a 2-core machine and GET / waited seconds behind them (bench/macro/login_flood.py).
-    const unsigned cores = bulwark::usable_cores();
+    // The machine's cores, not usable_cores(): pinned to one core, 1 hashing + 1 waiting made
+    // two clients logging in back to back get 503s (a slot is free only after the answer is sent).
+    const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
     const unsigned workers = std::max(4u, 4 * cores);
     const unsigned queue = std::max(1u, workers / 2 > cores ? workers / 2 - cores : 1u);
     state->hashes = std::make_unique<bulwark::password::HashPool>(cores, queue);
