@@ -297,27 +297,29 @@ def main():
         ("template page render (`bench/template/compare.sh`)", "29.4x Jinja2 (median of 5 interleaved rounds, "
          "19.0-30.4x)", ">= 20x", "yes in 4 of 5 rounds"),
         ("HTML sanitizer", "8.7-17.4x bleach (MB/s)", "", ""),
-        ("SQLite point select / insert", "raw sqlite3 / Bulwark instructions per point select (callgrind, side by "
-         "side): 7,610 / 9,818 = 0.775 (0.765 before the row storage was reused); timings scatter 0.6-1.4 (noise); "
-         "1.27x / 1.07x Python's sqlite3", ">= 0.9", "no (0.775 by instructions)"),
-        ("PostgreSQL point select / insert", "timed 0.71-1.01 / 0.93 of raw libpq (noise); client-side +1,630 "
-         "instructions over raw's 4,300 per select, beside ~20 µs of kernel socket time", ">= 0.9", "not shown"),
+        ("SQLite point select / insert (`bench/db/instructions.sh`, session 4)", "instructions per call, callgrind, "
+         "20,000 calls each: select raw 7,798 / Bulwark 9,096 = 0.857 (0.775 in session 3); insert raw 14,134 / "
+         "Bulwark 14,802 = 0.955; of the select's +1,298, ~330 are the second sqlite3_step that lets `one()` refuse "
+         "two rows; Python's sqlite3 by CPU time: Bulwark ~1.6x its selects/s, ~1.2x its inserts/s (loaded)",
+         ">= 0.9", "insert yes; select no (0.857)"),
+        ("PostgreSQL point select / insert (same script, client process only)", "raw libpq 4,252 / Bulwark 5,494 = "
+         "0.774 per select, 3,006 / 3,899 = 0.771 per insert: +1,242 and +893 instructions per call beside a "
+         "loopback round trip of tens of µs (kernel and server, not counted)", ">= 0.9", "not shown (client side 0.77)"),
         ("1 GiB streamed upload (`bench/upload/upload_1g.py`)", "299-352 MB/s beside one test run (97-131 MB/s "
          "under heavier load), server peak RSS 37-38 MiB; Flask peer (limit raised) 57 MB/s, 88 MiB", ">= 500 MB/s, "
          "RSS < 64 MiB", "RSS yes; speed not shown"),
         ("multipart decoder", "4.6 GB/s in memory", "", ""),
-        ("security headers + CSRF stages (`bench/pipeline`)", "over loopback (wrk, server CPU per request): one "
-         "run bare 18.29 µs, secured 20.00 µs: +9.3%, a second run scattered 17-31 µs (earlier: 15.5 / 19.3 µs, "
-         "+25%); in process +0.68-0.72 µs per GET (was +1.01-1.27 µs); CSP nonce 142 ns, CSRF check 248 ns",
-         "<= 10%", "not shown (one run of two)"),
+        ("security headers + CSRF stages (`bench/pipeline`, in process)", "+0.66 µs per GET (session 4; was "
+         "+0.68-0.72); over loopback see the issue 6 table above", "<= 10%", "see above"),
         ("metrics (`bench/pipeline`, full defaults with and without `enable_metrics`)", "throughput ratio 1.003 "
          "and 1.027 for GET, 1.084 and 1.000 for POST over two runs: within the noise (~0.01-0.15 µs/request)",
          "no measurable cost", "yes"),
-        ("soak (`make soak`, Release, 600 s, 8 clients, 500 slow-loris in the middle)", "0 unanswered, no crash, "
-         "clean stop, slow-loris p99 30 ms during vs 35 ms before; RSS +15.2% (24.8 -> 27.5 MiB across the slow-loris "
-         "phase; +8.3% in a run without it), descriptors flat apart from SQLite pool growth; 231-268 x 503 from the "
-         "hash pool's shedding of overlapping login bursts (load average 12)", "no 5xx, RSS within 10%, no fd leak",
-         "no (503s, RSS with slow-loris)"),
+        ("soak (`make soak`, Release, 600 s, 8 clients each from its own loopback address, an attacker's login "
+         "bursts, 500 slow-loris in the middle; session 4, beside a CI run)", "196,522 answers, 0 x 5xx, 0 "
+         "unanswered, no crash, clean stop; ordinary logins 245 x 200, the attacker 21,982 x 429 + 50 x 401; RSS "
+         "baseline 28.5 MiB after a warm-up at the load's peak, last fifth +9.3%, idle at the end +8.3% (by tenth: "
+         "30.0 28.0 28.5 28.9 32.6 32.9 33.2 30.7 30.9 31.4); fds flat but the SQLite pool (5 -> 6 connections); "
+         "ordinary p99 15.4 ms before slow-loris, 9.5 ms during", "no 5xx, RSS within 10%, no fd leak", "yes"),
     ]
     for name, figure, target, met in micro:
         add(f"| {name} | {figure} | {target} | {met} |")
