@@ -276,8 +276,8 @@ def main():
     add("Measured by the component authors with Google Benchmark (`bench/<component>/`, built as "
         "`bench_<component>` with `-DBULWARK_BENCH=ON -DCMAKE_BUILD_TYPE=Release`) or the scripts named, each "
         "against the baseline its issue names, measured in the same run (CPU time against CPU time where the "
-        "baseline is Python). **All were measured on 2026-11-29 on 2 cores loaded by parallel builds "
-        "(load average 8-15)**; quoted as given, not re-measured by this run.")
+        "baseline is Python). All on 2026-11-29: rows marked *quiet* with nothing else running, the others on 2 "
+        "cores loaded by parallel builds (load average 8-15); quoted as given, not re-measured by `make bench`.")
     add("")
     add("| Component | Figure | Target | Met? |")
     add("|---|---|---|---|")
@@ -290,10 +290,10 @@ def main():
          "bounded hash queue); the Flask peer in the same run: 50.2 ms -> 2.15 s = 42.8x", "<= 3x", "yes (barely)"),
         ("session cost (`bench/reference`, in process, Debug)", "logged-in GET / vs anonymous: +71% CPU (memory), "
          "+122% (SQLite), +227% (Redis, one round trip)", "reported", ""),
-        ("JWT HS256 verify with claims", "per CPU second, PyJWT (47-63k/s CPU) in the same run: `Manager::verify` "
-         "(revocation lookup included) 835-880k/s = 13-18.8x; PyJWT's checks alone, no DOM, 1.05-1.10M/s = ~17x; "
-         "`verify_compact` + parse + validate 422-451k/s (was 203-286k/s); raw one-shot HMAC() 695-707k/s",
-         ">= 400k/s and >= 20x PyJWT", "400k/s yes; 20x no (13-18.8x)"),
+        ("JWT HS256 verify with claims (`bench/jwt/compare.sh`, 3 interleaved rounds, session 4, quiet)",
+         "`Manager::verify` (claims and revocation lookup) 914k/s per CPU second against PyJWT's 48.0k/s: 19.0x "
+         "(18.8-21.6x by round); ES256 1.48x PyJWT and 1.00x the raw EVP verify, EdDSA 1.22x and 0.97x; "
+         "one-shot HMAC() 474k/s", ">= 400k/s and >= 20x PyJWT", "400k/s yes; 20x no (19.0x)"),
         ("template page render (`bench/template/compare.sh`)", "29.4x Jinja2 (median of 5 interleaved rounds, "
          "19.0-30.4x)", ">= 20x", "yes in 4 of 5 rounds"),
         ("HTML sanitizer", "8.7-17.4x bleach (MB/s)", "", ""),
@@ -305,9 +305,11 @@ def main():
         ("PostgreSQL point select / insert (same script, client process only)", "raw libpq 4,252 / Bulwark 5,494 = "
          "0.774 per select, 3,006 / 3,899 = 0.771 per insert: +1,242 and +893 instructions per call beside a "
          "loopback round trip of tens of µs (kernel and server, not counted)", ">= 0.9", "not shown (client side 0.77)"),
-        ("1 GiB streamed upload (`bench/upload/upload_1g.py`)", "299-352 MB/s beside one test run (97-131 MB/s "
-         "under heavier load), server peak RSS 37-38 MiB; Flask peer (limit raised) 57 MB/s, 88 MiB", ">= 500 MB/s, "
-         "RSS < 64 MiB", "RSS yes; speed not shown"),
+        ("1 GiB streamed upload (`bench/upload/upload_1g.py --limit --rounds 4`, session 4, loaded)", "Bulwark "
+         "161 MB/s (148-169) against the limit server's 156 MB/s (142-170) in the same rounds, server CPU 162 ms "
+         "per 100 MiB (limit 171 ms), peak RSS 38.8 MiB; Flask peer (limit raised) 49 MB/s, 666 ms CPU per "
+         "100 MiB, 87.7 MiB. The quiet 100 MiB row above: Bulwark 383 MB/s, the limit 599 MB/s",
+         ">= 500 MB/s, RSS < 64 MiB", "RSS yes; speed no (383 MB/s quiet at 100 MiB)"),
         ("multipart decoder", "4.6 GB/s in memory", "", ""),
         ("security headers + CSRF stages (`bench/pipeline`, in process)", "+0.66 µs per GET (session 4; was "
          "+0.68-0.72); over loopback see the issue 6 table above", "<= 10%", "see above"),
