@@ -19,6 +19,25 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// hold_write_lock: a thread that opens a write transaction on `db`, inserts a row into t and
+// keeps the transaction (and so SQLite's write lock) until `done`; returns once it holds it.
+std::thread hold_write_lock(Database& db, std::atomic<bool>& done) {
+    std::atomic<bool> holding{false};
+    std::thread holder([&db, &done, &holding] {
+        // On failure the wait below ends anyway (holding is set either way).
+        auto tx = db.transaction();
+        EXPECT_TRUE(tx) << (tx ? "" : tx.error().diagnostic_for_log());
+        auto r = db.execute("INSERT INTO t (x) VALUES (1)");
+        EXPECT_TRUE(r) << (r ? "" : r.error().diagnostic_for_log());
+        holding = true;
+        if (!tx) return;
+        while (!done) std::this_thread::sleep_for(5ms);
+        EXPECT_TRUE(tx->commit());
+    });
+    while (!holding) std::this_thread::sleep_for(1ms);
+    return holder;
+}
+
 class SqliteWriterGate : public ::testing::Test {
 protected:
     void SetUp() override {
@@ -103,19 +122,8 @@ TEST_F(SqliteWriterGate, WriterOfAnotherDatabaseStillTimesOutAsBusy) {
     Database mine = open(o);
     Database other = open(o);
     ASSERT_TRUE(mine.execute("CREATE TABLE t (x INTEGER)"));
-    std::atomic<bool> holding{false}, done{false};
-    std::thread holder([&] {
-        // On failure the waits below end anyway (holding is set either way).
-        auto tx = other.transaction();
-        EXPECT_TRUE(tx) << (tx ? "" : tx.error().diagnostic_for_log());
-        auto r = other.execute("INSERT INTO t (x) VALUES (1)");
-        EXPECT_TRUE(r) << (r ? "" : r.error().diagnostic_for_log());
-        holding = true;
-        if (!tx) return;
-        while (!done) std::this_thread::sleep_for(5ms);
-        EXPECT_TRUE(tx->commit());
-    });
-    while (!holding) std::this_thread::sleep_for(1ms);
+    std::atomic<bool> done{false};
+    std::thread holder = hold_write_lock(other, done);
     struct Case {
         const char* name;
         std::function<Result<void, DbError>()> write;
@@ -157,19 +165,8 @@ TEST_F(SqliteWriterGate, GateWaitIsBoundedAndReadersPass) {
     o.busy_timeout = 200ms;
     Database db = open(o);
     ASSERT_TRUE(db.execute("CREATE TABLE t (x INTEGER)"));
-    std::atomic<bool> holding{false}, done{false};
-    std::thread holder([&] {
-        // On failure the waits below end anyway (holding is set either way).
-        auto tx = db.transaction();
-        EXPECT_TRUE(tx) << (tx ? "" : tx.error().diagnostic_for_log());
-        auto r = db.execute("INSERT INTO t (x) VALUES (1)");
-        EXPECT_TRUE(r) << (r ? "" : r.error().diagnostic_for_log());
-        holding = true;
-        if (!tx) return;
-        while (!done) std::this_thread::sleep_for(5ms);
-        EXPECT_TRUE(tx->commit());
-    });
-    while (!holding) std::this_thread::sleep_for(1ms);
+    std::atomic<bool> done{false};
+    std::thread holder = hold_write_lock(db, done);
     {
         const auto start = std::chrono::steady_clock::now();
         EXPECT_EQ(**db.one<std::int64_t>("SELECT count(*) FROM t"), 0);  // a read, not queued
