@@ -1,9 +1,10 @@
 // ObjectReader's fast path: the shape of nearly every token's header and claims, one flat
-// object whose strings are printable ASCII without escapes and whose numbers are integers of
-// at most 18 digits, read in one pass without the general parser's event machinery.
+// compact object (no whitespace between tokens, as every JWT library serializes) whose strings
+// are printable ASCII without escapes and whose numbers are integers of at most 18 digits,
+// read in one pass without the general parser's event machinery.
 //
-// It only ever accepts: on anything else (an escape, a non-ASCII byte, a nested object or
-// array, a float, a duplicate name, too many members, any syntax error) it gives up and
+// It only ever accepts: on anything else (whitespace, an escape, a non-ASCII byte, a nested
+// object or array, a float, a duplicate name, too many members, any syntax error) it gives up and
 // ObjectReader::read runs the general parser from the start. So every refusal, and its error
 // code, is still the general parser's, and what the fast path accepts is a document the
 // general parser accepts with the same members (fuzz/jwt/object_reader.cpp checks both
@@ -35,8 +36,17 @@ constexpr std::uint64_t pack(std::string_view s) noexcept {
 }  // namespace
 
 std::optional<Name> name_of(std::string_view key) noexcept {
-    if (key.size() < 3 || key.size() > 5) return std::nullopt;
-    switch (pack(key)) {  // every kept name is 3 to 5 bytes, so the pack is the whole name
+    // Every kept name is 3 to 5 bytes, so its pack is the whole name; fixed-size copies
+    // compile to plain loads where pack()'s loop would not.
+    std::uint64_t packed = 0;
+    switch (key.size()) {
+        case 3: std::memcpy(&packed, key.data(), 3); break;
+        case 4: std::memcpy(&packed, key.data(), 4); break;
+        case 5: std::memcpy(&packed, key.data(), 5); break;
+        default: return std::nullopt;
+    }
+    if constexpr (std::endian::native == std::endian::big) packed = pack(key);
+    switch (packed) {
         case pack("alg"): return Name::alg;
         case pack("typ"): return Name::typ;
         case pack("kid"): return Name::kid;
@@ -97,14 +107,38 @@ constexpr bool special_mask_is_exact() {
 }
 static_assert(special_mask_is_exact());
 
+// eight_digits: all 8 bytes of w are ASCII digits. A byte's high nibble must be 3, and stay 3
+// when 6 is added (0x3a..0x3f become 0x40..0x45). A carry out of a byte happens only from a
+// byte whose high nibble is not 3, which has already failed the test.
+constexpr bool eight_digits(std::uint64_t w) noexcept {
+    constexpr std::uint64_t kHigh = 0xf0f0f0f0f0f0f0f0u;
+    return ((w & kHigh) | (((w + kOnes * 6) & kHigh) >> 4)) == kOnes * 0x33;
+}
+// value_of_eight_digits: the number 8 digit bytes spell, the first byte (lowest) the most
+// significant: pairs, then groups of four, then the eight, each step one multiply.
+constexpr std::uint64_t value_of_eight_digits(std::uint64_t w) noexcept {
+    w = ((w & (kOnes * 0x0f)) * (10 * 256 + 1)) >> 8;
+    w = ((w & 0x00ff00ff00ff00ffu) * (100 * 65536 + 1)) >> 16;
+    return ((w & 0x0000ffff0000ffffu) * (10000 * (std::uint64_t{1} << 32) + 1)) >> 32;
+}
+constexpr std::uint64_t digits_word(const char (&s)[9]) noexcept {
+    std::uint64_t v = 0;
+    for (int i = 0; i < 8; ++i) v |= static_cast<std::uint64_t>(static_cast<unsigned char>(s[i])) << (8 * i);
+    return v;
+}
+static_assert(eight_digits(digits_word("01234567")) && eight_digits(digits_word("99999999")));
+static_assert(!eight_digits(digits_word("0123456:")) && !eight_digits(digits_word("/1234567")) &&
+              !eight_digits(digits_word("1234567\xff")) && !eight_digits(digits_word("1234,678")));
+static_assert(value_of_eight_digits(digits_word("12345678")) == 12345678);
+static_assert(value_of_eight_digits(digits_word("00000009")) == 9);
+static_assert(value_of_eight_digits(digits_word("99999999")) == 99999999);
+static_assert(value_of_eight_digits(digits_word("90000000")) == 90000000);
+
 class Cursor {
 public:
     Cursor(const char* begin, const char* end) : p_(begin), end_(end) {}
 
     bool at_end() const noexcept { return p_ == end_; }
-    void skip_space() noexcept {  // RFC 8259 §2: space, tab, line feed, carriage return
-        while (p_ != end_ && (*p_ == ' ' || *p_ == '\t' || *p_ == '\n' || *p_ == '\r')) ++p_;
-    }
     bool eat(char c) noexcept {
         if (p_ == end_ || *p_ != c) return false;
         ++p_;
@@ -160,6 +194,18 @@ public:
         }
         std::int64_t v = 0;
         int digits = 0;
+        // Eight digits at a time while eight digits follow (a NumericDate has ten), then one
+        // at a time; the digit count and its limit are the same either way.
+        if constexpr (std::endian::native == std::endian::little) {
+            while (end_ - p_ >= 8) {
+                std::uint64_t w;
+                std::memcpy(&w, p_, 8);
+                if (!eight_digits(w)) break;
+                if ((digits += 8) > kMaxDigits) return false;
+                v = v * 100'000'000 + static_cast<std::int64_t>(value_of_eight_digits(w));
+                p_ += 8;
+            }
+        }
         while (p_ != end_ && *p_ >= '0' && *p_ <= '9') {
             if (++digits > kMaxDigits) return false;
             v = v * 10 + (*p_ - '0');
@@ -181,9 +227,7 @@ bool ObjectReader::read_flat(std::string_view json) noexcept {
     std::memcpy(arena_.data(), json.data(), json.size());
     const char* const base = arena_.data();
     Cursor in(base, base + json.size());
-    in.skip_space();
     if (!in.eat('{')) return false;
-    in.skip_space();
     std::size_t count = 0;
     Member unkept;  // where the values of names not kept go
     std::uint32_t seen = 0;                        // kept names so far, one bit each
@@ -215,9 +259,7 @@ bool ObjectReader::read_flat(std::string_view json) noexcept {
                                          static_cast<std::uint16_t>(key.size())};
             }
             ++count;
-            in.skip_space();
             if (!in.eat(':')) return false;
-            in.skip_space();
             // Written in place: a whole Member built on the stack and copied over stalls on
             // store forwarding, which cost more than the rest of the parse.
             Member& m = name ? members_[static_cast<std::size_t>(*name)] : unkept;
@@ -236,16 +278,13 @@ bool ObjectReader::read_flat(std::string_view json) noexcept {
                 m.kind = Kind::int64;
                 if (!in.integer(m.i)) return false;
             }
-            in.skip_space();
             if (in.eat(',')) {
-                in.skip_space();
-                continue;
+                    continue;
             }
             if (in.eat('}')) break;
             return false;
         }
     }
-    in.skip_space();
     if (!in.at_end()) return false;
     top_level_ = count;
     return true;

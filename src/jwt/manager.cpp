@@ -104,53 +104,58 @@ Result<TokenPair, JwtError> Manager::issue_pair(std::string_view identity,
 Result<Claims, JwtError> Manager::verify(std::string_view token, TokenType expected) const {
     // Every request with a token comes through here, so nothing is allocated before the token
     // is known good, and the claim set becomes a DOM only when it has claims of the app's own.
-    ObjectReader reader;
-    DecodedToken decoded;
-    if (auto ok = verify_token(token, keys_, reader, decoded); !ok) return ok.error();
-    if (auto ok = reader.read(decoded.payload_json); !ok) return ok.error();
-    Validation validation{now(), config_.leeway, config_.issuer, config_.audience};
-    if (auto ok = check_registered(registered_claims(reader), validation); !ok) return ok.error();
+    // The claims are written straight into the one Result that is returned (every return below
+    // names `out`, so it is built in the caller's slot), not into a Claims moved twice after.
+    Result<Claims, JwtError> out{Claims{}};
+    auto fill = [&](Claims& c) -> Result<void, JwtError> {
+        ObjectReader reader;
+        DecodedToken decoded;
+        if (auto ok = verify_token(token, keys_, reader, decoded); !ok) return ok.error();
+        if (auto ok = reader.read(decoded.payload_json); !ok) return ok.error();
+        Validation validation{now(), config_.leeway, config_.issuer, config_.audience};
+        if (auto ok = check_registered(registered_claims(reader), validation); !ok) return ok.error();
 
-    const Member& sub = reader[Name::sub];
-    const Member& jti = reader[Name::jti];
-    const Member& type = reader[Name::type];
-    if (sub.kind != Kind::string || jti.kind != Kind::string || type.kind != Kind::string ||
-        jti.text.empty())
-        return JwtError::missing_claim;
-    Claims c;
-    if (type.text == "access") c.type = TokenType::access;
-    else if (type.text == "refresh") c.type = TokenType::refresh;
-    else return JwtError::bad_claim;
-    if (c.type != expected) return JwtError::wrong_token_type;
-    if (const Member& fresh = reader[Name::fresh]; fresh.kind != Kind::absent) {
-        if (fresh.kind != Kind::boolean) return JwtError::bad_claim;
-        c.fresh = fresh.b ? Freshness::fresh : Freshness::not_fresh;
-    }
-    for (auto [name, field] : {std::pair{Name::fam, &c.family}, std::pair{Name::csrf, &c.csrf}}) {
-        const Member& m = reader[name];
-        if (m.kind == Kind::absent) continue;
-        if (m.kind != Kind::string) return JwtError::bad_claim;
-        field->assign(m.text);
-    }
-    c.subject.assign(sub.text);
-    c.jti.assign(jti.text);
-    // The dates passed check_registered: integers that fit an int64.
-    auto date = [&](Name n) {
-        const Member& m = reader[n];
-        return m.kind == Kind::int64 ? m.i : m.kind == Kind::uint64 ? static_cast<std::int64_t>(m.u) : 0;
+        const Member& sub = reader[Name::sub];
+        const Member& jti = reader[Name::jti];
+        const Member& type = reader[Name::type];
+        if (sub.kind != Kind::string || jti.kind != Kind::string || type.kind != Kind::string ||
+            jti.text.empty())
+            return JwtError::missing_claim;
+        if (type.text == "access") c.type = TokenType::access;
+        else if (type.text == "refresh") c.type = TokenType::refresh;
+        else return JwtError::bad_claim;
+        if (c.type != expected) return JwtError::wrong_token_type;
+        if (const Member& fresh = reader[Name::fresh]; fresh.kind != Kind::absent) {
+            if (fresh.kind != Kind::boolean) return JwtError::bad_claim;
+            c.fresh = fresh.b ? Freshness::fresh : Freshness::not_fresh;
+        }
+        for (auto [name, field] : {std::pair{Name::fam, &c.family}, std::pair{Name::csrf, &c.csrf}}) {
+            const Member& m = reader[name];
+            if (m.kind == Kind::absent) continue;
+            if (m.kind != Kind::string) return JwtError::bad_claim;
+            field->assign(m.text);
+        }
+        c.subject.assign(sub.text);
+        c.jti.assign(jti.text);
+        // The dates passed check_registered: integers that fit an int64.
+        auto date = [&](Name n) {
+            const Member& m = reader[n];
+            return m.kind == Kind::int64 ? m.i : m.kind == Kind::uint64 ? static_cast<std::int64_t>(m.u) : 0;
+        };
+        c.expires_at = date(Name::exp);
+        c.issued_at = date(Name::iat);
+        c.not_before = date(Name::nbf);
+        std::size_t known = 0;
+        for (Name n : kClaimNames) known += reader[n].kind != Kind::absent;
+        if (reader.top_level_count() > known) {
+            auto object = parse_json_object(decoded.payload_json);  // read above, so it parses
+            if (!object) return object.error();
+            c.all = std::move(*object);
+        }
+        return check_revocation(c);
     };
-    c.expires_at = date(Name::exp);
-    c.issued_at = date(Name::iat);
-    c.not_before = date(Name::nbf);
-    std::size_t known = 0;
-    for (Name n : kClaimNames) known += reader[n].kind != Kind::absent;
-    if (reader.top_level_count() > known) {
-        auto object = parse_json_object(decoded.payload_json);  // read above, so it parses
-        if (!object) return object.error();
-        c.all = std::move(*object);
-    }
-    if (auto ok = check_revocation(c); !ok) return ok.error();
-    return c;
+    if (auto ok = fill(*out); !ok) out = Result<Claims, JwtError>(ok.error());
+    return out;
 }
 
 Result<Claims, JwtError> Manager::verify_fresh(std::string_view token) const {
