@@ -26,11 +26,14 @@
 
 #include <boost/json/object.hpp>
 
+#include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -145,16 +148,46 @@ Result<boost::json::object, JwtError> parse_json_object(std::string_view untrust
 enum class TokenType { access, refresh };
 enum class Freshness { not_fresh, fresh };
 
+// ClaimId: an identifier claim (jti, fam, csrf) held inline, so verify allocates nothing for
+// it: Bulwark's are 22 characters, and a token naming one longer than kMaxClaimId is refused
+// (bad_claim). Reads as a std::string_view; assigning more than kMaxClaimId throws
+// std::length_error (a programming error, as with std::string).
+inline constexpr std::size_t kMaxClaimId = 128;
+class ClaimId {
+public:
+    ClaimId() = default;
+    ClaimId(std::string_view s) { *this = s; }  // NOLINT: implicit, as std::string's
+    ClaimId& operator=(std::string_view s) {
+        if (s.size() > kMaxClaimId) throw std::length_error("jwt: claim id over kMaxClaimId");
+        std::copy(s.begin(), s.end(), data_.data());
+        size_ = static_cast<std::uint8_t>(s.size());
+        return *this;
+    }
+    std::string_view view() const noexcept { return {data_.data(), size_}; }
+    operator std::string_view() const noexcept { return view(); }  // NOLINT: reads as a string
+    std::string str() const { return std::string(view()); }
+    const char* data() const noexcept { return data_.data(); }
+    std::size_t size() const noexcept { return size_; }
+    bool empty() const noexcept { return size_ == 0; }
+    void clear() noexcept { size_ = 0; }
+    friend bool operator==(const ClaimId& a, const ClaimId& b) noexcept { return a.view() == b.view(); }
+    friend bool operator==(const ClaimId& a, std::string_view b) noexcept { return a.view() == b; }
+
+private:
+    std::uint8_t size_ = 0;
+    std::array<char, kMaxClaimId> data_;
+};
+
 // Claims: what a verified token says. `all` holds every claim, registered ones included, when
 // the token carries custom claims (names other than those below, iss and aud); it is left empty
 // otherwise, so the common token is verified without building a JSON DOM.
 struct Claims {
     std::string subject;           // sub: the identity
-    std::string jti;               // unique id (128 random bits, base64url)
+    ClaimId jti;                   // unique id (128 random bits, base64url)
     TokenType type = TokenType::access;
     Freshness fresh = Freshness::not_fresh;
-    std::string family;            // fam: the refresh family (empty for lone access tokens)
-    std::string csrf;              // csrf: the double-submit value for cookie mode
+    ClaimId family;                // fam: the refresh family (empty for lone access tokens)
+    ClaimId csrf;                  // csrf: the double-submit value for cookie mode
     std::int64_t issued_at = 0;    // iat
     std::int64_t not_before = 0;   // nbf
     std::int64_t expires_at = 0;   // exp

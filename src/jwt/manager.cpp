@@ -132,11 +132,12 @@ Result<Claims, JwtError> Manager::verify(std::string_view token, TokenType expec
         for (auto [name, field] : {std::pair{Name::fam, &c.family}, std::pair{Name::csrf, &c.csrf}}) {
             const Member& m = reader[name];
             if (m.kind == Kind::absent) continue;
-            if (m.kind != Kind::string) return JwtError::bad_claim;
-            field->assign(m.text);
+            if (m.kind != Kind::string || m.text.size() > kMaxClaimId) return JwtError::bad_claim;
+            *field = m.text;
         }
+        if (jti.text.size() > kMaxClaimId) return JwtError::bad_claim;
         c.subject.assign(sub.text);
-        c.jti.assign(jti.text);
+        c.jti = jti.text;
         // The dates passed check_registered: integers that fit an int64.
         auto date = [&](Name n) {
             const Member& m = reader[n];
@@ -208,7 +209,7 @@ Result<void, JwtError> Manager::revoke(const Claims& c) const {
     // Kept exactly as long as the token could still be accepted; after that exp refuses it.
     std::int64_t left = c.expires_at + config_.leeway.count() - now();
     if (left <= 0) return {};
-    auto r = store_->set(config_.store_prefix + "revoked:" + c.jti, "1", std::chrono::seconds(left));
+    auto r = store_->set(config_.store_prefix + "revoked:" + c.jti.str(), "1", std::chrono::seconds(left));
     if (!r) return JwtError::store_unavailable;
     return {};
 }
@@ -226,7 +227,7 @@ Result<TokenPair, JwtError> Manager::refresh(std::string_view token, const json:
     auto c = verify(token, TokenType::refresh);
     if (!c) return c.error();
     std::int64_t left = std::max<std::int64_t>(1, c->expires_at + config_.leeway.count() - now());
-    auto first_use = store_->set_if_absent(config_.store_prefix + "used:" + c->jti, "1",
+    auto first_use = store_->set_if_absent(config_.store_prefix + "used:" + c->jti.str(), "1",
                                            std::chrono::seconds(left));
     if (!first_use) return JwtError::store_unavailable;
     if (!*first_use) {
@@ -236,7 +237,7 @@ Result<TokenPair, JwtError> Manager::refresh(std::string_view token, const json:
         else if (auto r = revoke_family(c->family); !r) return r.error();
         return JwtError::refresh_reused;
     }
-    std::string family = c->family.empty() ? crypto::random_token(kRandomIdBytes) : c->family;
+    std::string family = c->family.empty() ? crypto::random_token(kRandomIdBytes) : c->family.str();
     auto access = issue(c->subject, TokenType::access, Freshness::not_fresh, family, extra);
     if (!access) return access.error();
     auto refresh = issue(c->subject, TokenType::refresh, Freshness::not_fresh, family, {});
@@ -267,7 +268,7 @@ std::optional<std::string_view> bearer_from_authorization_header(std::string_vie
 
 Result<void, JwtError> check_csrf(const Claims& claims, std::string_view header_value) {
     if (claims.csrf.empty() || header_value.empty()) return JwtError::csrf_mismatch;
-    if (!crypto::equal(claims.csrf, header_value)) return JwtError::csrf_mismatch;
+    if (!crypto::equal(claims.csrf.view(), header_value)) return JwtError::csrf_mismatch;
     return {};
 }
 

@@ -162,6 +162,19 @@ TEST(Attacks, EveryCaseIsRefusedWithItsError) {
         {"missing_jti", [](Fixture& fx) {
              return forge(fx.hmac, kHs, R"({"sub":"a","type":"access","exp":)" + std::to_string(kNow + 60) + kAudIss + "}");
          }, JwtError::missing_claim},
+        {"jti_over_kMaxClaimId", [](Fixture& fx) {
+             return forge(fx.hmac, kHs, R"({"sub":"a","type":"access","jti":")" + std::string(kMaxClaimId + 1, 'j') +
+                          R"(","exp":)" + std::to_string(kNow + 60) + kAudIss + "}");
+         }, JwtError::bad_claim},
+        {"csrf_over_kMaxClaimId", [](Fixture& fx) {
+             return forge(fx.hmac, kHs, claims_json(kNow + 60, kAudIss + R"(,"csrf":")" + std::string(kMaxClaimId + 1, 'c') + "\""));
+         }, JwtError::bad_claim},
+        {"fam_over_kMaxClaimId", [](Fixture& fx) {
+             return forge(fx.hmac, kHs, claims_json(kNow + 60, kAudIss + R"(,"fam":")" + std::string(kMaxClaimId + 1, 'f') + "\""));
+         }, JwtError::bad_claim},
+        {"fam_not_string", [](Fixture& fx) {
+             return forge(fx.hmac, kHs, claims_json(kNow + 60, kAudIss + R"(,"fam":7)"));
+         }, JwtError::bad_claim},
         {"payload_with_comment", [](Fixture& fx) {
              return forge(fx.hmac, kHs, "/*x*/" + claims_json(kNow + 60, kAudIss));
          }, JwtError::malformed},
@@ -194,6 +207,39 @@ TEST(Attacks, ControlTokenOfTheSameShapeIsAccepted) {
     EXPECT_EQ(r->subject, "alice");
     auto within_leeway = f.hs_manager->verify(forge(f.hmac, kHs, claims_json(kNow - 29, kAudIss)), TokenType::access);
     EXPECT_TRUE(within_leeway);
+}
+
+TEST(Attacks, ClaimIdsUpToTheLimitAreKept) {
+    Fixture f;
+    const std::string jti(kMaxClaimId, 'j'), csrf(kMaxClaimId, 'c');
+    auto r = f.hs_manager->verify(
+        forge(f.hmac, kHs, R"({"sub":"a","type":"access","jti":")" + jti + R"(","csrf":")" + csrf +
+                               R"(","exp":)" + std::to_string(kNow + 60) + kAudIss + "}"),
+        TokenType::access);
+    ASSERT_TRUE(r) << error_name(r.error());
+    EXPECT_EQ(r->jti, jti);
+    EXPECT_EQ(r->csrf, csrf);
+    EXPECT_TRUE(r->family.empty());
+    EXPECT_TRUE(check_csrf(*r, csrf));
+}
+
+TEST(ClaimIdType, HoldsAndComparesItsText) {
+    ClaimId id;
+    EXPECT_TRUE(id.empty());
+    id = "abc";
+    EXPECT_EQ(id.view(), "abc");
+    EXPECT_EQ(id.size(), 3u);
+    EXPECT_EQ(id.str(), std::string("abc"));
+    EXPECT_TRUE(id == ClaimId(std::string_view("abc")));
+    EXPECT_FALSE(id == ClaimId(std::string_view("abd")));
+    ClaimId copy = id;
+    id = std::string(kMaxClaimId, 'x');
+    EXPECT_EQ(copy.view(), "abc");  // copies own their bytes
+    EXPECT_EQ(id.size(), kMaxClaimId);
+    EXPECT_THROW(id = std::string(kMaxClaimId + 1, 'x'), std::length_error);
+    EXPECT_EQ(id.size(), kMaxClaimId);  // unchanged by the refused assignment
+    id.clear();
+    EXPECT_TRUE(id.empty());
 }
 
 TEST(Attacks, NoAudienceConfiguredRefusesTokensNamingOne) {

@@ -98,7 +98,7 @@ TEST(Manager, RevokeLastsAsLongAsTheToken) {
     ASSERT_TRUE(claims);
     ASSERT_TRUE(env.manager.revoke(*claims));
     EXPECT_EQ(env.manager.verify(*token, TokenType::access).error(), JwtError::revoked);
-    auto left = env.store->ttl("jwt:revoked:" + claims->jti);
+    auto left = env.store->ttl("jwt:revoked:" + claims->jti.str());
     ASSERT_TRUE(left && *left);
     EXPECT_LE(**left, std::chrono::seconds(15 * 60 + 30));
     EXPECT_GT(**left, std::chrono::seconds(15 * 60 + 28));
@@ -252,7 +252,7 @@ TEST(Csrf, DoubleSubmit) {
     ASSERT_EQ(crypto::base64url_decode(claims->csrf)->size(), 16u);
     EXPECT_TRUE(check_csrf(*claims, claims->csrf));
     EXPECT_EQ(check_csrf(*claims, "").error(), JwtError::csrf_mismatch);
-    EXPECT_EQ(check_csrf(*claims, claims->csrf + "x").error(), JwtError::csrf_mismatch);
+    EXPECT_EQ(check_csrf(*claims, claims->csrf.str() + "x").error(), JwtError::csrf_mismatch);
     Claims no_csrf = *claims;
     no_csrf.csrf.clear();
     EXPECT_EQ(check_csrf(no_csrf, "").error(), JwtError::csrf_mismatch);
