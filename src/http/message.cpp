@@ -5,6 +5,7 @@
 #include <boost/url/parse_query.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <cstring>
 #if defined(__SSE2__)
@@ -52,34 +53,50 @@ std::optional<std::string> decode_path(std::string_view raw) {
     return out;
 }
 
-// has_cr_lf_or_nul checks sixteen bytes at a time with SSE2, then eight (a word has a zero
-// byte when (w - 0x01..) & ~w & 0x80.. is not zero; XOR first turns CR or LF into zero): a
-// response's security headers are several hundred bytes, checked on every response.
+// has_cr_lf_or_nul checks sixteen bytes at a time with SSE2, or eight (a word has a zero byte
+// when (w - 0x01..) & ~w & 0x80.. is not zero; XOR first turns CR or LF into zero). The tail
+// is one more load that overlaps the last block instead of a byte loop, and a short value is
+// two overlapping words: a response's dozen security headers are checked on every response,
+// and most of their names and values end in a partial block.
 bool has_cr_lf_or_nul(std::string_view s) noexcept {
-    std::size_t i = 0;
-#if defined(__SSE2__)
-    // Sixteen bytes at a time where SSE2 is there (every x86-64).
-    const __m128i cr = _mm_set1_epi8('\r');
-    const __m128i lf = _mm_set1_epi8('\n');
-    const __m128i nul = _mm_setzero_si128();
-    for (; i + 16 <= s.size(); i += 16) {
-        const __m128i w = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
-        const __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(w, cr), _mm_cmpeq_epi8(w, lf)),
-                                         _mm_cmpeq_epi8(w, nul));
-        if (_mm_movemask_epi8(hit) != 0) return true;
-    }
-#endif
     constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
     constexpr std::uint64_t kHighs = 0x8080808080808080ULL;
     const auto zero_byte = [](std::uint64_t w) { return (w - kOnes) & ~w & kHighs; };
-    for (; i + 8 <= s.size(); i += 8) {
+    const auto word_hit = [&](const char* at) {
         std::uint64_t w;
-        std::memcpy(&w, s.data() + i, sizeof w);
-        if ((zero_byte(w) | zero_byte(w ^ (kOnes * '\r')) | zero_byte(w ^ (kOnes * '\n'))) != 0) return true;
+        std::memcpy(&w, at, sizeof w);
+        return (zero_byte(w) | zero_byte(w ^ (kOnes * '\r')) | zero_byte(w ^ (kOnes * '\n'))) != 0;
+    };
+    const char* p = s.data();
+    const std::size_t n = s.size();
+    if (n >= 16) {
+#if defined(__SSE2__)
+        const __m128i cr = _mm_set1_epi8('\r');
+        const __m128i lf = _mm_set1_epi8('\n');
+        const __m128i nul = _mm_setzero_si128();
+        const auto block_hit = [&](const char* at) {
+            const __m128i w = _mm_loadu_si128(reinterpret_cast<const __m128i*>(at));
+            const __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(w, cr), _mm_cmpeq_epi8(w, lf)),
+                                             _mm_cmpeq_epi8(w, nul));
+            return _mm_movemask_epi8(hit) != 0;
+        };
+        std::size_t i = 0;
+        for (; i + 16 <= n; i += 16)
+            if (block_hit(p + i)) return true;
+        return i < n && block_hit(p + n - 16);
+#else
+        std::size_t i = 0;
+        for (; i + 8 <= n; i += 8)
+            if (word_hit(p + i)) return true;
+        return i < n && word_hit(p + n - 8);
+#endif
     }
-    for (; i < s.size(); ++i)
-        if (s[i] == '\r' || s[i] == '\n' || s[i] == '\0') return true;
-    return false;
+    if (n >= 8) return word_hit(p) || word_hit(p + n - 8);
+    // Under eight bytes: the value padded with spaces (never a hit) into one word.
+    std::array<char, 8> padded;
+    padded.fill(' ');
+    if (n > 0) std::memcpy(padded.data(), p, n);
+    return word_hit(padded.data());
 }
 
 bool is_token_char(char c) noexcept {

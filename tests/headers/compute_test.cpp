@@ -108,9 +108,34 @@ TEST(Headers, BadNonceFailsClosed) {
     }
 }
 
+// must_strip switches on the name's length first: each software name in any case is stripped,
+// and names of the same lengths that differ are kept.
 TEST(Headers, MustStrip) {
-    for (auto h : {"Server", "server", "X-Powered-By", "x-aspnet-version"}) EXPECT_TRUE(headers::must_strip(h)) << h;
-    for (auto h : {"Content-Type", "X-Frame-Options", "Serverx"}) EXPECT_FALSE(headers::must_strip(h)) << h;
+    for (auto h : {"Server", "server", "SERVER", "X-Powered-By", "x-powered-by", "x-aspnet-version",
+                   "X-AspNet-Version", "X-AspNetMvc-Version", "x-generator", "X-Generator"})
+        EXPECT_TRUE(headers::must_strip(h)) << h;
+    for (auto h : {"Content-Type", "X-Frame-Options", "Serverx", "Serve", "Vary-x", "X-Powered-By2", "x-powered-bx",
+                   "x-aspnet-versioN2", "x-aspnet-versiom", "x-aspnetmvc-versioX", "x-generatoR1", "x-generatos", ""})
+        EXPECT_FALSE(headers::must_strip(h)) << h;
+}
+
+// The nonce check is a table over all 256 byte values: every base64 / base64url character is
+// rendered, any other byte anywhere in the nonce drops the nonce sources.
+TEST(Headers, NonceCharactersByTable) {
+    const headers::Policy policy;
+    const std::string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_+/=";
+    const auto good = as_map(headers::compute(policy, {.nonce = alphabet})).at("Content-Security-Policy");
+    EXPECT_NE(good.find("'nonce-" + alphabet + "'"), std::string::npos) << good;
+    for (int byte = 0; byte < 256; ++byte) {
+        const char c = static_cast<char>(byte);
+        if (alphabet.find(c) != std::string::npos) continue;
+        for (std::size_t at : {0u, 5u, 10u}) {
+            std::string nonce = "abcdefghij0";
+            nonce[at] = c;
+            const auto csp = as_map(headers::compute(policy, {.nonce = nonce})).at("Content-Security-Policy");
+            EXPECT_EQ(csp.find("nonce-"), std::string::npos) << "byte " << byte << " at " << at;
+        }
+    }
 }
 
 TEST(Headers, ValidatePolicyRefusesHeaderInjection) {

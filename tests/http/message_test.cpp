@@ -45,15 +45,17 @@ TEST(Headers, CaseInsensitiveAndNoSplitting) {
     EXPECT_THROW(h.add("X\n", "a"), std::invalid_argument);
 }
 
-// The check looks at sixteen, then eight bytes at a time: a CR, LF or NUL at any offset of a
-// long value (in a whole block, a word or the tail), and in the name, must still be refused.
+// The check looks at sixteen (or eight) bytes at a time, ends with a load overlapping the last
+// block, and reads a short value as two overlapping words or one padded word: a CR, LF or NUL
+// at any offset of a value of any length (whole block, overlapping tail, short word), and in
+// the name, must still be refused.
 TEST(Headers, RefusesLineBreaksAndNulAtEveryOffset) {
     const struct {
         const char* name;
         char bad;
     } cases[] = {{"cr", '\r'}, {"lf", '\n'}, {"nul", '\0'}};
     for (const auto& c : cases) {
-        for (std::size_t length : {1u, 7u, 8u, 9u, 15u, 16u, 17u, 23u, 24u, 25u, 31u, 32u, 40u, 64u}) {
+        for (std::size_t length : {1u, 2u, 3u, 4u, 5u, 6u, 7u, 8u, 9u, 12u, 15u, 16u, 17u, 23u, 24u, 25u, 31u, 32u, 33u, 40u, 47u, 64u}) {
             for (std::size_t at = 0; at < length; ++at) {
                 std::string value(length, 'a');
                 value[at] = c.bad;
@@ -68,6 +70,13 @@ TEST(Headers, RefusesLineBreaksAndNulAtEveryOffset) {
     Headers h;
     h.add("X", std::string("\x0b\x0c\x0e\x8d\x8a\x80" "abcdefgh\t", 15));
     EXPECT_EQ(h.size(), 1u);
+    // Clean values of every short and tail length pass (the padding never reads as a hit).
+    for (std::size_t length = 0; length <= 40; ++length) {
+        Headers clean;
+        clean.add("X", std::string(length, '\x0b'));
+        clean.add("Y", std::string(length, 'z'));
+        EXPECT_EQ(clean.size(), 2u) << length;
+    }
 }
 
 TEST(AccessLog, WritesTheDocumentedLineInOneGo) {

@@ -223,6 +223,11 @@ TEST(ServerFraming, HeadNoContentHandlerFramingAndCookies) {
         r.headers().set("Connection", "close");
         r.headers().add("X-One", "1");
         r.headers().add("X-One", "2");
+        // Framing fields in any case are dropped; fields of the same lengths are kept.
+        r.headers().add("transfer-ENCODING", "chunked");
+        r.headers().add("Connectiox", "10");
+        r.headers().add("Content-Lengtx", "14");
+        r.headers().add("Transfer-Encodinx", "17");
         r.set_cookie(Cookie{.name = "c", .value = "v"});
         return r;
     });
@@ -263,6 +268,10 @@ TEST(ServerFraming, HeadNoContentHandlerFramingAndCookies) {
         EXPECT_EQ(head.find("Connection"), std::string::npos) << head;
         EXPECT_NE(head.find("\r\nContent-Length: 3\r\n"), std::string::npos) << head;
         EXPECT_NE(head.find("\r\nX-One: 1\r\nX-One: 2\r\n"), std::string::npos) << head;
+        EXPECT_EQ(head.find("chunked"), std::string::npos) << head;
+        EXPECT_NE(head.find("\r\nConnectiox: 10\r\nContent-Lengtx: 14\r\nTransfer-Encodinx: 17\r\n"),
+                  std::string::npos)
+            << head;
         EXPECT_NE(head.find("\r\nSet-Cookie: c=v"), std::string::npos) << head;
         EXPECT_NE(r.find("hello"), std::string::npos) << "the second answer did not follow";
     }
