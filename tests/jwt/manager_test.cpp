@@ -8,6 +8,10 @@
 #include <boost/json/serialize.hpp>
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+#include <vector>
+
 namespace bulwark::jwt {
 namespace {
 
@@ -105,6 +109,37 @@ TEST(Manager, RevokeLastsAsLongAsTheToken) {
     // Other tokens of the same user are untouched.
     auto other = env.manager.issue_access("bob", Freshness::fresh);
     EXPECT_TRUE(env.manager.verify(*other, TokenType::access));
+}
+
+TEST(Manager, RevocationIsSeenByOtherThreadsAtOnce) {
+    // Verifying threads keep per-thread caches (the last header); none may hold a verdict, so a
+    // revoke on one thread is refused on every other at the next verify, with no wait.
+    Env env({hs_key()});
+    auto token = env.manager.issue_access("bob", Freshness::fresh);
+    constexpr int kThreads = 4;
+    std::atomic<int> warmed{0};
+    std::atomic<bool> revoked{false};
+    std::atomic<int> wrong{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+        threads.emplace_back([&] {
+            if (!env.manager.verify(*token, TokenType::access)) ++wrong;  // warms this thread's cache
+            ++warmed;
+            while (!revoked.load()) std::this_thread::yield();
+            // revoke() returned before `revoked` was set, so every verify from here on refuses.
+            for (int i = 0; i < 100; ++i) {
+                auto r = env.manager.verify(*token, TokenType::access);
+                if (r || r.error() != JwtError::revoked) ++wrong;
+            }
+        });
+    }
+    while (warmed.load() < kThreads) std::this_thread::yield();
+    auto claims = env.manager.verify(*token, TokenType::access);
+    ASSERT_TRUE(claims);
+    ASSERT_TRUE(env.manager.revoke(*claims));
+    revoked.store(true);
+    for (auto& th : threads) th.join();
+    EXPECT_EQ(wrong.load(), 0);
 }
 
 TEST(Manager, StoreDownFailsClosed) {
