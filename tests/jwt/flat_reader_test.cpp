@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <vector>
 
 namespace bulwark::jwt {
 namespace {
@@ -60,6 +61,36 @@ void expect_same_member(const json::value* v, const Member& m) {
     }
 }
 
+TEST(NameOf, KeptNamesAndNothingElse) {
+    for (const auto& [text, name] : kKept) {
+        SCOPED_TRACE(std::string(text));
+        EXPECT_EQ(name_of(text), name);
+    }
+    // Near misses: one byte changed at each place, a byte added or dropped, other sizes, and
+    // names whose bytes are zero (a pack of 0 must not find an empty slot).
+    std::vector<std::string> misses = {"", "a", "ab", "abcdef", "expiry", "\0\0\0", std::string(4, '\0'),
+                                       "ALG", "Exp", "typ ", " typ", "fres", "freshh", "csr", "csrff"};
+    for (const auto& [text, name] : kKept) {
+        for (std::size_t i = 0; i < text.size(); ++i) {
+            for (char c : {'a', 'z', 'A', '0', '_', '\x7f', '\0'}) {
+                std::string other(text);
+                if (other[i] == c) continue;
+                other[i] = c;
+                misses.push_back(other);
+            }
+        }
+        misses.push_back(std::string(text) + "s");
+        misses.push_back(std::string(text.substr(1)));
+    }
+    for (const std::string& miss : misses) {
+        bool kept = false;
+        for (const auto& [text, name] : kKept) kept |= miss == text;
+        if (kept) continue;  // a changed byte can land on another kept name ("iat" -> "iss")
+        SCOPED_TRACE(miss);
+        EXPECT_FALSE(name_of(miss).has_value());
+    }
+}
+
 TEST(FlatReader, SameVerdictAndMembersAsTheDomReader) {
     const struct {
         const char* name;
@@ -105,6 +136,7 @@ TEST(FlatReader, SameVerdictAndMembersAsTheDomReader) {
         {"exponent_upper", R"({"exp":1E3})"},
         {"escape", R"({"sub":"a\"b"})"},
         {"escaped_name", R"({"s\u0075b":"a"})"},
+        {"kept_name_and_nul", R"({"exp":1,"exp\u0000":2,"typ\u0000":"x"})"},
         {"utf8", "{\"sub\":\"\xc3\xa9\"}"},
         {"nested", R"({"aud":["api"],"role":{"a":1}})"},
         // Refused: the general parser names the error.
