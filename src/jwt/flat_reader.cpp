@@ -79,16 +79,25 @@ static_assert(every_name_has_its_slot());
 }  // namespace
 
 std::optional<Name> name_of(std::string_view key) noexcept {
-    // Every kept name is 3 to 5 bytes, so its pack is the whole name; fixed-size copies
-    // compile to plain loads where pack()'s loop would not.
-    std::uint64_t packed = 0;
-    switch (key.size()) {
-        case 3: std::memcpy(&packed, key.data(), 3); break;
-        case 4: std::memcpy(&packed, key.data(), 4); break;
-        case 5: std::memcpy(&packed, key.data(), 5); break;
-        default: return std::nullopt;
+    // Every kept name is 3 to 5 bytes, so its pack is the whole name. The pack is put together
+    // in registers from whole loads: bytes copied into a stack word and read back as one load
+    // stall on store forwarding, which cost more than the rest of this function.
+    if (key.size() < 3 || key.size() > 5) return std::nullopt;
+    std::uint64_t packed;
+    if constexpr (std::endian::native == std::endian::little) {
+        const auto byte = [&](std::size_t i) { return std::uint64_t{static_cast<unsigned char>(key[i])}; };
+        if (key.size() == 3) {
+            std::uint16_t head;
+            std::memcpy(&head, key.data(), 2);
+            packed = head | byte(2) << 16;
+        } else {
+            std::uint32_t head;
+            std::memcpy(&head, key.data(), 4);
+            packed = key.size() == 4 ? head : head | byte(4) << 32;
+        }
+    } else {
+        packed = pack(key);
     }
-    if constexpr (std::endian::native == std::endian::big) packed = pack(key);
     const NameSlot& s = kNameSlots[slot_of(packed)];
     if (s.packed != packed || s.size != key.size()) return std::nullopt;
     return s.name;
