@@ -1,5 +1,9 @@
 // Multipart throughput on a large in-memory body, fed in 64 KiB pieces as a socket would:
 //   BM_Decode         the decoder alone (events consumed, data dropped)
+//   BM_DecodeContent/k/b the decoder alone through feed_borrowed in 256 KiB pieces (the server's
+//                     path) over 64 MiB of k: 0 text with LF lines (upload_1g.py's file), 1 zeros,
+//                     2 CR only (a CR at every byte: the delimiter search's worst case); with the
+//                     boundary b: 0 WebKit's, 1 curl's, 2 upload_1g.py's (letters of the text)
 //   BM_ReceiveToDisk  UploadSink: decoder + temporary file write + fsync (the real path)
 //   BM_WriteBaseline  the same bytes written to a file with write(2) + fsync, no parsing
 //                     (the ratio ReceiveToDisk / WriteBaseline is the cost of parsing)
@@ -67,6 +71,41 @@ void BM_Decode(benchmark::State& state) {
     state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * b.size()));
 }
 BENCHMARK(BM_Decode)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+const std::string kBoundaries[] = {kBoundary, "------------------------d74496d66958873e",
+                                   "bulwark-bench-0123456789abcdef"};
+
+std::string body_with(std::int64_t kind, const std::string& boundary) {
+    constexpr std::size_t kBytes = 64 * 1024 * 1024;
+    std::string content;
+    if (kind == 0) {
+        const std::string line = "All work and no play makes a dull upload benchmark.\n";
+        while (content.size() < kBytes) content += line;
+        content.resize(kBytes);
+    } else {
+        content.assign(kBytes, kind == 1 ? '\0' : '\r');
+    }
+    return "--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.txt\"\r\n\r\n" + content +
+           "\r\n--" + boundary + "--\r\n";
+}
+
+void BM_DecodeContent(benchmark::State& state) {
+    const std::string& boundary = kBoundaries[state.range(1)];
+    const std::string b = body_with(state.range(0), boundary);
+    constexpr std::size_t kPiece = 256 * 1024;
+    for (auto _ : state) {
+        MultipartDecoder d(boundary, {.max_body = b.size()});
+        std::size_t data = 0;
+        for (std::size_t i = 0; i < b.size(); i += kPiece) {
+            if (!d.feed_borrowed(std::string_view(b).substr(i, kPiece))) state.SkipWithError("feed");
+            for (Event e = d.next(); e.kind != Event::Kind::need_more && e.kind != Event::Kind::done; e = d.next())
+                data += e.data.size();
+        }
+        benchmark::DoNotOptimize(data);
+    }
+    state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * b.size()));
+}
+BENCHMARK(BM_DecodeContent)->ArgsProduct({{0, 1, 2}, {0, 1, 2}})->Unit(benchmark::kMillisecond);
 
 void BM_ReceiveToDisk(benchmark::State& state) {
     const std::string& b = body();

@@ -107,6 +107,35 @@ TEST(Content, AllowlistTable) {
     }
 }
 
+// Polyglots: every marker, in any case, wherever it sits in the head (first byte of the data,
+// the middle, ending at the head's last byte) makes a PNG refused; near-misses do not, and a
+// marker cut by the end of the head is past what is checked.
+TEST(Content, MarkupMarkersAnywhereInTheHead) {
+    const std::string markers[] = {"<script", "<html", "<!doctype", "<head", "<body", "<iframe", "<svg", "<?php",
+                                   "<object", "<embed", "<meta", "<img", "<style", "<link", "<form", "<frameset",
+                                   "javascript:", "<a href"};
+    const std::size_t before_tail = png(10, 10).size() - 12;  // the IEND chunk follows the tail
+    const std::size_t room = ReceivedFile::kHeadBytes - before_tail;
+    for (const std::string& m : markers) {
+        std::string upper = m;
+        for (char& c : upper) c = (c >= 'a' && c <= 'z') ? static_cast<char>(c - 32) : c;
+        std::string mixed = m;
+        for (std::size_t i = 0; i < mixed.size(); i += 2) mixed[i] = upper[i];
+        for (const std::string& form : {m, upper, mixed}) {
+            const std::string at_end = std::string(room - form.size(), 'j') + form;  // ends at the head's last byte
+            for (const std::string& tail : {form, std::string(30000, '<') + form + "x", at_end}) {
+                auto r = check_content(file_with("x.png", png(10, 10, tail)), reference_policy());
+                EXPECT_FALSE(r.ok()) << form << " in a tail of " << tail.size();
+            }
+            const std::string cut = std::string(room - 3, 'j') + form;  // only its first 3 bytes in the head
+            EXPECT_TRUE(check_content(file_with("x.png", png(10, 10, cut)), reference_policy()).ok()) << form << " cut";
+        }
+        const std::string near = m.substr(0, m.size() - 1) + "_";
+        EXPECT_TRUE(check_content(file_with("x.png", png(10, 10, near + " " + near)), reference_policy()).ok()) << near;
+    }
+    EXPECT_TRUE(check_content(file_with("x.png", png(10, 10, "< script javascript <<<jjj")), reference_policy()).ok());
+}
+
 TEST(Content, ImagePixelsTable) {
     EXPECT_EQ(image_pixels(png(640, 480)), 640u * 480u);
     EXPECT_EQ(image_pixels(gif(300, 2)), 600u);

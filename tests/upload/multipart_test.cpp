@@ -180,6 +180,45 @@ TEST(MultipartBorrowed, RandomSplitsOfABigFilePart) {
     }
 }
 
+// The delimiter search skims for CR and compares from there, and hands over to Horspool when
+// CRs come close together: file data made of CRs, CRLFs and near-delimiters, in runs dense and
+// sparse, must come out whole wherever the pieces are cut (the delimiter split at every offset).
+TEST(MultipartBorrowed, CrHeavyFileDataAtEveryCut) {
+    const std::vector<std::pair<std::string, std::string>> contents = {
+        {"all_cr", std::string(3000, '\r')},
+        {"crlf_lines", [] { std::string s; for (int i = 0; i < 300; ++i) s += "l" + std::to_string(i) + "\r\n"; return s; }()},
+        {"dense_then_delimiter_prefixes", std::string(200, '\r') + "\r\n--" + kB.substr(0, kB.size() - 1) + "x" +
+                                              std::string(100, 'a') + "\r\n-\r\n--\r"},
+        {"sparse_then_dense", std::string(500, 'z') + "\r" + std::string(500, 'z') + std::string(64, '\r') + "\r\n--" + kB.substr(0, 20)},
+        {"ends_with_cr", std::string(40, 'q') + "\r"},
+        {"empty", ""},
+    };
+    for (const auto& [name, content] : contents) {
+        const std::string body = "--" + kB + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n\r\n" +
+                                 content + "\r\n--" + kB + "\r\nContent-Disposition: form-data; name=\"b\"\r\n\r\n\r\r\n--" +
+                                 kB + "--\r\n";
+        const Summary want{{"file|a.txt||" + content, "b|!||\r"}, ""};
+        EXPECT_EQ(decode_whole(kB, body), want) << name;
+        EXPECT_EQ(decode_split_borrowed(kB, body, {}), want) << name << " (borrowed)";
+        // Every cut within the first delimiter after the data, and on either side of it.
+        const std::size_t at = body.find("\r\n--" + kB, 40);
+        for (std::size_t i = at > 40 ? at - 40 : 0; i <= at + kB.size() + 8; ++i) {
+            EXPECT_EQ(decode_split(kB, body, {i}), want) << name << " split at " << i;
+            EXPECT_EQ(decode_split_borrowed(kB, body, {i}), want) << name << " (borrowed) split at " << i;
+        }
+        for (int round = 0; round < 20; ++round) {
+            std::vector<std::size_t> cuts;
+            std::size_t pos = 0;
+            for (;;) {
+                pos += 1 + crypto::random_uniform(round % 2 == 0 ? 7 : 700);
+                if (pos >= body.size()) break;
+                cuts.push_back(pos);
+            }
+            EXPECT_EQ(decode_split_borrowed(kB, body, cuts), want) << name << " round " << round;
+        }
+    }
+}
+
 TEST(MultipartBorrowed, LimitsStillHold) {
     std::string part = "--b\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nx\r\n";
     std::string three = part + part + part + "--b--";
