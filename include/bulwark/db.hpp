@@ -363,8 +363,7 @@ public:
     bool failed() const noexcept { return failed_; }
 
 private:
-    friend class Database;          // one() fills a row of its own and hands its storage back
-    friend struct detail::RowAccess;
+    friend struct detail::RowAccess;  // the backends fill a row in place
     Row() = default;
     std::shared_ptr<const std::vector<std::string>> names_;
     std::vector<Value> values_;
@@ -430,15 +429,10 @@ public:
     template <class T, class... A>
     Result<std::optional<T>, DbError> one(Sql sql, const A&... args) {
         auto params = std::array<detail::Param, sizeof...(A)>{detail::to_param(args)...};
-        Row row;
-        auto found = run_query_one(sql, params, row);
-        if (!found) return found.error();
-        if (!*found) return std::optional<T>{};
-        std::optional<T> value(std::in_place, map_row<T>(row));
-        const bool failed = row.failed();
-        recycle_row(row);
-        if (failed) return DbError(ErrorCode::type_mismatch, "row mapping failed");
-        return value;
+        // Built in place: the row is mapped straight into the result (one return, no moves).
+        Result<std::optional<T>, DbError> out{std::optional<T>{}};
+        if (auto r = run_query_one(sql, params, &map_one<T>, &*out); !r) out = r.error();
+        return out;
     }
     // insert_returning_id runs an `INSERT ... RETURNING id` (both backends) and returns the id.
     template <class... A>
@@ -466,12 +460,26 @@ private:
     Result<std::int64_t, DbError> run_execute(Sql sql, std::span<const detail::Param> params);
     Result<std::vector<Row>, DbError> run_query(Sql sql, std::span<const detail::Param> params);
     Result<void, DbError> run_query_into(Sql sql, std::span<const detail::Param> params, std::vector<Row>& out);
-    // run_query_one fills `row` when the query gives exactly one row (true), leaves it empty for
-    // none (false); two or more is ErrorCode::multiple_rows.
-    Result<bool, DbError> run_query_one(Sql sql, std::span<const detail::Param> params, Row& row);
-    // recycle_row keeps a mapped row's value storage for this thread's next row (no allocation
-    // per point lookup).
-    static void recycle_row(Row& row) noexcept;
+    // RowMapper: maps a row into *out (a std::optional<T>); false when the row did not map.
+    using RowMapper = bool (*)(const Row& row, void* out);
+    template <class T>
+    static bool map_one(const Row& row, void* out) {
+        auto& value = *static_cast<std::optional<T>*>(out);
+        if constexpr (std::is_same_v<T, std::string>) {
+            // The common lookup of one text column: copied straight from the row.
+            if (const auto* s = row.size() > 0 ? std::get_if<std::string>(&row.raw(0)) : nullptr) {
+                value.emplace(*s);
+                return true;
+            }
+        }
+        value.emplace(map_row<T>(row));
+        return !row.failed();
+    }
+    // run_query_one: when the query gives exactly one row, `map` maps it into `out` (after the
+    // connection is given back) and the answer is true; no row leaves `out` alone (false); two or
+    // more is ErrorCode::multiple_rows, a row that does not map ErrorCode::type_mismatch. The row
+    // is one kept per thread, so a point lookup allocates no row.
+    Result<bool, DbError> run_query_one(Sql sql, std::span<const detail::Param> params, RowMapper map, void* out);
     std::shared_ptr<detail::Engine> engine_;
 };
 

@@ -21,8 +21,15 @@ struct Pin {
     std::size_t depth;  // 1 = the outer transaction, 2+ = savepoints
 };
 thread_local std::vector<Pin> t_pins;
-// One row's value storage, kept between point lookups on this thread.
-thread_local std::vector<Value> t_spare_values;
+// OneRow: the row one() fills on this thread, kept between lookups (RowAccess). `busy` while a
+// row is being mapped: a lookup nested in a from_row takes a row of its own.
+struct OneRow {
+    Row row = RowAccess::blank();
+    bool busy = false;
+};
+thread_local OneRow t_one_row;
+// A value whose storage grew past this is let go after the lookup (one big text is not kept).
+constexpr std::size_t kKeptValueBytes = 4096;
 
 Pin* find_pin(const Engine* engine) noexcept {
     for (Pin& p : t_pins)
@@ -41,25 +48,6 @@ Sql begin_sql(Backend backend, Isolation isolation) {
 }
 
 }  // namespace
-
-std::vector<Value> take_row_values(std::size_t n) {
-    std::vector<Value> values = std::move(t_spare_values);
-    t_spare_values = {};
-    values.clear();
-    values.resize(n);
-    return values;
-}
-
-void take_row_values_into(std::vector<Value>& values, std::size_t n) {
-    values.swap(t_spare_values);  // t_spare_values gets the empty one
-    values.clear();
-    values.resize(n);
-}
-
-void keep_row_values(std::vector<Value>&& values) noexcept {
-    values.clear();  // the row's strings and blobs go now; only the slots are kept
-    if (values.capacity() > t_spare_values.capacity()) t_spare_values = std::move(values);
-}
 
 bool WriterGate::enter(std::chrono::milliseconds timeout) {
     std::unique_lock lock(mutex_);
@@ -110,7 +98,9 @@ Result<std::unique_ptr<Connection>, DbError> Engine::connect() {
 }
 
 Result<std::unique_ptr<Connection>, DbError> Engine::checked(std::unique_ptr<Connection> conn) {
-    if (CoarseClock::now() - conn->last_used < options_.health_check_after_idle || conn->check_health())
+    // A SQLite connection has no server to lose (its check_health is a no-op): no clock to read.
+    if (url_.backend == Backend::sqlite || CoarseClock::now() - conn->last_used < options_.health_check_after_idle ||
+        conn->check_health())
         return conn;
     // The connection died while idle (server restart, network): replace it.
     conn.reset();
@@ -175,7 +165,7 @@ void Engine::release(std::unique_ptr<Connection> conn) {
     // transaction someone opened with a bare BEGIN.
     const bool broken = conn->broken() || (conn->in_transaction() && (!conn->script("ROLLBACK") || conn->broken()));
     if (broken) conn.reset();
-    else conn->last_used = CoarseClock::now();
+    else if (url_.backend != Backend::sqlite) conn->last_used = CoarseClock::now();  // for checked()
     if (!broken) {
         // Into hot_ without the mutex when it is free; a waiter, if any, is signalled (acquire).
         Connection* empty = nullptr;
@@ -305,25 +295,42 @@ Result<std::vector<Row>, DbError> Database::run_query(Sql sql, std::span<const d
     return rows;
 }
 
-Result<bool, DbError> Database::run_query_one(Sql sql, std::span<const detail::Param> params, Row& row) {
-    // one() runs on every point lookup: the backend fills one()'s own row in place, with value
-    // storage kept per thread (no row list, no allocation). Without a row, or after an error,
-    // the storage goes back at once (one() recycles a found row after mapping it).
+Result<bool, DbError> Database::run_query_one(Sql sql, std::span<const detail::Param> params, RowMapper map,
+                                              void* out) {
+    // one() runs on every point lookup: the backend fills this thread's row in place (no row
+    // list, no allocation), and the row is mapped after the connection is given back, so a
+    // from_row that queries again never waits for the connection it would be holding.
     if (params.size() != sql.placeholder_count()) return DbError(ErrorCode::bind_mismatch, "argument count differs from placeholders");
-    Result<bool, DbError> r = false;
-    if (auto* pinned = engine_->pinned()) {
-        r = pinned->query_one(sql, params, row);
-    } else {
-        auto conn = engine_->acquire();
-        if (!conn) return conn.error();
-        r = (*conn)->query_one(sql, params, row);
-        engine_->release(std::move(*conn));
-    }
-    if (!r || !*r) recycle_row(row);
-    return r;
-}
+    struct Kept {  // the thread's row, marked busy while it is filled and mapped
+        detail::OneRow* kept;
+        ~Kept() {
+            if (kept == nullptr) return;
+            kept->busy = false;
+            detail::RowAccess::trim(kept->row, detail::kKeptValueBytes);
+        }
+    };
+    detail::OneRow& thread_row = detail::t_one_row;
+    std::optional<Row> own;  // a lookup nested in a from_row: the kept row is still being read
+    Kept kept{thread_row.busy ? nullptr : &thread_row};
+    Row& row = kept.kept ? thread_row.row : own.emplace(detail::RowAccess::blank());
+    if (kept.kept) thread_row.busy = true;
+    detail::RowAccess::clear_failed(row);
 
-void Database::recycle_row(Row& row) noexcept { detail::keep_row_values(std::move(row.values_)); }
+    detail::Connection* conn = detail::find_pin(engine_.get()) ? engine_->pinned() : nullptr;
+    std::unique_ptr<detail::Connection> borrowed;
+    if (conn == nullptr && (conn = engine_->take_hot()) != nullptr) {
+        borrowed.reset(conn);
+    } else if (conn == nullptr) {
+        auto acquired = engine_->acquire();
+        if (!acquired) return acquired.error();
+        borrowed = std::move(*acquired);
+        conn = borrowed.get();
+    }
+    auto found = conn->query_one(sql, params, row);
+    if (borrowed) engine_->release(std::move(borrowed));
+    if (found && *found && !map(row, out)) found = DbError(ErrorCode::type_mismatch, "row mapping failed");
+    return found;
+}
 
 Result<void, DbError> Database::execute_trusted_script(std::string_view trusted_sql) {
     if (auto* conn = engine_->pinned()) return conn->script(trusted_sql);

@@ -65,25 +65,40 @@ public:
     // and `on_stale` given its value to release).
     template <class F>
     Entry* find(std::string_view text, F&& on_stale) {
+        // The statement used last is looked at first (a request runs one query again and again),
+        // and is confirmed by its text like any other hit.
+        if (last_ != nullptr && text.data() == last_key_ && last_->text == text) return last_;
         auto it = map_.find(text);
         if (it == map_.end()) return nullptr;
-        if (it->second.text == text) return &it->second;
+        if (it->second.text == text) return remember(it->first, &it->second);
+        last_ = nullptr;
         on_stale(it->second.value);
         map_.erase(it);
         return nullptr;
     }
     Entry* insert(std::string_view text, T value) {
-        return &map_.insert_or_assign(text, Entry{std::string(text), std::move(value)}).first->second;
+        last_ = nullptr;
+        auto it = map_.insert_or_assign(text, Entry{std::string(text), std::move(value)}).first;
+        return remember(it->first, &it->second);
     }
     std::size_t size() const noexcept { return map_.size(); }
     template <class F>
     void clear(F&& release) {
+        last_ = nullptr;
         for (auto& [key, entry] : map_) release(entry.value);
         map_.clear();
     }
 
 private:
+    Entry* remember(std::string_view key, Entry* entry) noexcept {
+        last_key_ = key.data();
+        last_ = entry;
+        return entry;
+    }
     std::unordered_map<std::string_view, Entry, LiteralHash, LiteralEqual> map_;
+    // last_: the entry found or inserted last (unordered_map nodes stay put), keyed by address.
+    Entry* last_ = nullptr;
+    const char* last_key_ = nullptr;
 };
 
 // Connection: one driver connection, used by one thread at a time.
@@ -141,17 +156,34 @@ private:
 };
 
 // RowAccess: a backend fills a Row's values in place (query_one) instead of building a new Row.
+// one()'s row is kept per thread and filled lookup after lookup: its slots, and the strings in
+// them, are overwritten, so a point lookup allocates nothing once they have grown.
 struct RowAccess {
-    static void set_names(Row& row, const ColumnNames& names) { row.names_ = names; }
+    static Row blank() { return Row(); }
+    // set_names: the pointer is compared first, so the same statement again costs no reference count.
+    static void set_names(Row& row, const ColumnNames& names) {
+        if (row.names_ != names) row.names_ = names;
+    }
     static std::vector<Value>& values(Row& row) noexcept { return row.values_; }
+    static void clear_failed(Row& row) noexcept { row.failed_ = false; }
+    // trim lets go of a text or blob whose storage grew past `limit` (one big value is not kept).
+    static void trim(Row& row, std::size_t limit) noexcept {
+        for (Value& v : row.values_) {
+            if (v.index() == 3 ? std::get<3>(v).capacity() > limit : v.index() == 4 && std::get<4>(v).capacity() > limit)
+                v.emplace<std::monostate>();
+        }
+    }
 };
 
-// take_row_values: storage for one row of n values, reusing what Database::recycle_row kept on
-// this thread (the backends call it per row, so a point lookup allocates no row).
-std::vector<Value> take_row_values(std::size_t n);
-// take_row_values_into: the same into `values` (empty on entry), n values, all NULL.
-void take_row_values_into(std::vector<Value>& values, std::size_t n);
-void keep_row_values(std::vector<Value>&& values) noexcept;
+// assign_text / assign_bytes: `out` becomes the value, reusing the string or buffer it holds.
+inline void assign_text(Value& out, const char* p, std::size_t n) {
+    if (auto* s = std::get_if<std::string>(&out)) s->assign(p, n);
+    else out.emplace<std::string>(p, n);
+}
+inline void assign_bytes(Value& out, const std::uint8_t* p, std::size_t n) {
+    if (auto* b = std::get_if<Bytes>(&out)) b->assign(p, p + n);
+    else out.emplace<Bytes>(p, p + n);
+}
 
 // open_sqlite: `gate` queues this connection's writes with the other connections of its Database.
 Result<std::unique_ptr<Connection>, DbError> open_sqlite(const std::string& path, const Options& options,
@@ -166,6 +198,9 @@ public:
     Backend backend() const noexcept { return url_.backend; }
 
     Result<std::unique_ptr<Connection>, DbError> acquire();
+    // take_hot: acquire's fast path for SQLite, whose connections need no health check: the
+    // connection given back last, or nullptr (then acquire()).
+    Connection* take_hot() noexcept { return url_.backend == Backend::sqlite ? hot_.exchange(nullptr) : nullptr; }
     void release(std::unique_ptr<Connection> conn);
     // pinned: this thread's transaction connection on this engine, or nullptr.
     Connection* pinned() const noexcept;

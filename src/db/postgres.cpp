@@ -94,7 +94,7 @@ public:
         const ColumnNames& names = column_names(*prepared, *res);
         rows.reserve(static_cast<std::size_t>(ntuples));
         for (int r = 0; r < ntuples; ++r) {
-            std::vector<Value> values = take_row_values(static_cast<std::size_t>(nfields));
+            std::vector<Value> values(static_cast<std::size_t>(nfields));
             if (auto ok = read_row(*res, r, values); !ok) return ok.error();
             rows.emplace_back(names, std::move(values));
         }
@@ -109,8 +109,8 @@ public:
         const int ntuples = PQntuples(*res);
         if (ntuples == 0) return false;
         if (ntuples > 1) return DbError(ErrorCode::multiple_rows, "more than one row");
-        auto& values = RowAccess::values(row);
-        take_row_values_into(values, static_cast<std::size_t>(PQnfields(*res)));
+        auto& values = RowAccess::values(row);  // the thread's kept row: overwritten in place
+        values.resize(static_cast<std::size_t>(PQnfields(*res)));
         if (auto ok = read_row(*res, 0, values); !ok) return ok.error();
         RowAccess::set_names(row, column_names(*prepared, *res));
         return true;
@@ -261,42 +261,51 @@ private:
         return names;
     }
 
-    // read_row: row r of `res` into `values` (one NULL per column on entry).
+    // read_row: row r of `res` into `values`, whatever they held before (a kept row's strings are
+    // reused).
     static Result<void, DbError> read_row(const PGresult* res, int r, std::vector<Value>& values) {
         for (int c = 0; c < static_cast<int>(values.size()); ++c) {
-            if (PQgetisnull(res, r, c)) continue;
-            auto v = read_value(PQftype(res, c), PQgetvalue(res, r, c), static_cast<std::size_t>(PQgetlength(res, r, c)));
-            if (!v) return v.error();
-            values[static_cast<std::size_t>(c)] = std::move(*v);
+            Value& out = values[static_cast<std::size_t>(c)];
+            if (PQgetisnull(res, r, c)) {
+                out.emplace<std::monostate>();
+                continue;
+            }
+            const char* p = PQgetvalue(res, r, c);
+            const auto n = static_cast<std::size_t>(PQgetlength(res, r, c));
+            if (!read_value(PQftype(res, c), p, n, out)) return DbError(ErrorCode::internal, "bad value from server");
         }
         return {};
     }
 
-    static Result<Value, DbError> read_value(Oid type, const char* p, std::size_t n) {
+    // read_value: false for an integer or bytea the server should never send.
+    static bool read_value(Oid type, const char* p, std::size_t n, Value& out) {
         switch (type) {
-            case kBool: return Value(std::int64_t{n > 0 && p[0] == 't'});
+            case kBool: out.emplace<std::int64_t>(n > 0 && p[0] == 't'); return true;
             case kInt2:
             case kInt4:
             case kInt8:
             case kOid: {
                 std::int64_t v = 0;
                 auto r = std::from_chars(p, p + n, v);
-                if (r.ec != std::errc() || r.ptr != p + n) return DbError(ErrorCode::internal, "bad integer from server");
-                return Value(v);
+                if (r.ec != std::errc() || r.ptr != p + n) return false;
+                out.emplace<std::int64_t>(v);
+                return true;
             }
             case kFloat4:
             case kFloat8: {
                 double v = 0;
                 auto r = std::from_chars(p, p + n, v);
-                if (r.ec != std::errc() || r.ptr != p + n) return Value(std::string(p, n));  // NaN, Infinity
-                return Value(v);
+                if (r.ec != std::errc() || r.ptr != p + n) assign_text(out, p, n);  // NaN, Infinity
+                else out.emplace<double>(v);
+                return true;
             }
             case kBytea: {
                 auto b = decode_bytea_hex(p, n);
-                if (!b) return DbError(ErrorCode::internal, "bad bytea from server");
-                return Value(std::move(*b));
+                if (!b) return false;
+                out.emplace<Bytes>(std::move(*b));
+                return true;
             }
-            default: return Value(std::string(p, n));
+            default: assign_text(out, p, n); return true;
         }
     }
 

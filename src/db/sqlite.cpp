@@ -80,7 +80,7 @@ public:
                 finish(s);
                 return DbError(ErrorCode::too_large, "more rows than kMaxRows");
             }
-            std::vector<Value> values = take_row_values(static_cast<std::size_t>(ncol));
+            std::vector<Value> values(static_cast<std::size_t>(ncol));
             for (int c = 0; c < ncol; ++c) read_column_into(s, c, values[static_cast<std::size_t>(c)]);
             rows.emplace_back((*stmt)->names, std::move(values));
         }
@@ -102,8 +102,8 @@ public:
         const bool found = rc == SQLITE_ROW;
         if (found) {
             const int ncol = sqlite3_column_count(s);
-            auto& values = RowAccess::values(row);
-            take_row_values_into(values, static_cast<std::size_t>(ncol));
+            auto& values = RowAccess::values(row);  // the thread's kept row: overwritten in place
+            values.resize(static_cast<std::size_t>(ncol));
             for (int c = 0; c < ncol; ++c) read_column_into(s, c, values[static_cast<std::size_t>(c)]);
             RowAccess::set_names(row, (*stmt)->names);
             // One more step tells one row from several; whatever follows a second row is not read.
@@ -118,8 +118,17 @@ public:
             finish(s);
             return err;
         }
-        finish(s);
+        // A lookup by numbers alone leaves no pointer into the caller's memory bound (the next
+        // call binds every placeholder again), so the bindings need no clearing.
+        if (binds_pointers(params)) finish(s);
+        else finish_no_clear(s);
         return found;
+    }
+
+    static bool binds_pointers(std::span<const Param> params) noexcept {
+        for (const Param& p : params)
+            if (p.kind == Param::Kind::text || p.kind == Param::Kind::blob) return true;
+        return false;
     }
 
     Result<void, DbError> script(std::string_view trusted_sql) override {
@@ -173,6 +182,10 @@ private:
     void finish(sqlite3_stmt* s) {
         sqlite3_reset(s);  // an autocommit write commits by here
         sqlite3_clear_bindings(s);  // drop the SQLITE_STATIC views of the caller's arguments
+        leave_gate_after_transaction();
+    }
+    void finish_no_clear(sqlite3_stmt* s) {
+        sqlite3_reset(s);
         leave_gate_after_transaction();
     }
 
@@ -264,24 +277,23 @@ private:
         return cached;
     }
 
-    // read_column_into: column c into `out` (NULL on entry), built in place.
+    // read_column_into: column c into `out`, whatever it held before (a kept row's string or
+    // buffer is reused).
     static void read_column_into(sqlite3_stmt* s, int c, Value& out) {
         switch (sqlite3_column_type(s, c)) {
             case SQLITE_INTEGER: out.emplace<std::int64_t>(sqlite3_column_int64(s, c)); break;
             case SQLITE_FLOAT: out.emplace<double>(sqlite3_column_double(s, c)); break;
             case SQLITE_TEXT: {
                 auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s, c));
-                out.emplace<std::string>(p ? p : "", static_cast<std::size_t>(sqlite3_column_bytes(s, c)));
+                assign_text(out, p ? p : "", p ? static_cast<std::size_t>(sqlite3_column_bytes(s, c)) : 0);
                 break;
             }
             case SQLITE_BLOB: {
                 auto* p = static_cast<const std::uint8_t*>(sqlite3_column_blob(s, c));
-                const auto n = static_cast<std::size_t>(sqlite3_column_bytes(s, c));
-                if (p) out.emplace<Bytes>(p, p + n);
-                else out.emplace<Bytes>();
+                assign_bytes(out, p, p ? static_cast<std::size_t>(sqlite3_column_bytes(s, c)) : 0);
                 break;
             }
-            default: break;
+            default: out.emplace<std::monostate>(); break;
         }
     }
 

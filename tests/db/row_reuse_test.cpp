@@ -66,5 +66,34 @@ TEST(RowReuse, EachLookupReadsItsOwnValues) {
     }
 }
 
+// The kept row lets go of a big value after the lookup and still reads the next one exactly; a
+// statement bound by text and then by numbers alone reads its own arguments each time; a second
+// row is still refused after many single-row lookups of the same statement.
+TEST(RowReuse, BigValuesBindingsAndSecondRows) {
+    Database& db = memory_db();
+    ASSERT_TRUE(db.execute("CREATE TABLE IF NOT EXISTS reuse_big (id INTEGER PRIMARY KEY, t TEXT, k INTEGER)"));
+    const std::string big(100000, 'b');
+    ASSERT_TRUE(db.execute("INSERT OR REPLACE INTO reuse_big (id, t, k) VALUES (?, ?, ?)", 1, big, 5));
+    ASSERT_TRUE(db.execute("INSERT OR REPLACE INTO reuse_big (id, t, k) VALUES (?, ?, ?)", 2, "small", 5));
+    for (int round = 0; round < 3; ++round) {
+        auto a = db.one<std::string>("SELECT t FROM reuse_big WHERE id = ?", 1);
+        ASSERT_TRUE(a && *a);
+        EXPECT_EQ(**a, big);
+        auto b = db.one<std::string>("SELECT t FROM reuse_big WHERE id = ?", 2);
+        ASSERT_TRUE(b && *b);
+        EXPECT_EQ(**b, "small");
+        auto by_text = db.one<std::int64_t>("SELECT id FROM reuse_big WHERE t = ? OR id = ?", std::string("small"), 2);
+        ASSERT_TRUE(by_text && *by_text);
+        EXPECT_EQ(**by_text, 2);
+        auto by_number = db.one<std::int64_t>("SELECT id FROM reuse_big WHERE t = ? OR id = ?", nullptr, 1);
+        ASSERT_TRUE(by_number && *by_number) << "the text bound before must not linger";
+        EXPECT_EQ(**by_number, 1);
+        for (int i = 0; i < 3; ++i) ASSERT_TRUE(db.one<std::string>("SELECT t FROM reuse_big WHERE k = ? AND id = ?", 5, 2));
+        auto two = db.one<std::string>("SELECT t FROM reuse_big WHERE k = ? AND id > ?", 5, 0);
+        ASSERT_FALSE(two);
+        EXPECT_EQ(two.error().code(), ErrorCode::multiple_rows);
+    }
+}
+
 }  // namespace
 }  // namespace bulwark::db
