@@ -39,10 +39,28 @@ namespace bulwark {
 
 struct RouteOptions;
 
+// HeaderBlock: fields fixed for the life of a configuration (the security-header policy),
+// checked for CR, LF and NUL once and rendered once as head lines, so that the many responses
+// sharing the block neither copy nor re-check them. The constructor throws std::invalid_argument
+// on a field Headers::add would refuse.
+class HeaderBlock {
+public:
+    using Field = std::pair<std::string, std::string>;
+    explicit HeaderBlock(std::vector<Field> fields);
+
+    const std::vector<Field>& fields() const noexcept { return fields_; }
+    // head_lines: "Name: value\r\n" for every field, in order.
+    std::string_view head_lines() const noexcept { return head_lines_; }
+
+private:
+    std::vector<Field> fields_;
+    std::string head_lines_;
+};
+
 // Headers: an ordered list of fields with case-insensitive names (RFC 9110 §5.1).
 class Headers {
 public:
-    using Field = std::pair<std::string, std::string>;
+    using Field = HeaderBlock::Field;
 
     // get returns the first value of `name`, if any.
     std::optional<std::string_view> get(std::string_view name) const noexcept;
@@ -53,14 +71,30 @@ public:
     void set(std::string_view name, std::string_view value);
     void add(std::string_view name, std::string_view value);
     void remove(std::string_view name);
+    // add_block appends a shared block's fields. They stay in the block (the head is written from
+    // its pre-rendered lines) until something needs them as ordinary fields: fields(), set() and
+    // remove() copy them in first. A second block is copied in at once.
+    void add_block(std::shared_ptr<const HeaderBlock> block);
     // reserve makes room for `n` fields (the pipeline adds a dozen to every response).
     void reserve(std::size_t n) { fields_.reserve(n); }
 
-    const std::vector<Field>& fields() const noexcept { return fields_; }
-    std::size_t size() const noexcept { return fields_.size(); }
+    // fields: every field, a shared block's included.
+    const std::vector<Field>& fields() const;
+    std::size_t size() const noexcept { return fields_.size() + (block_ ? block_->fields().size() : 0); }
+
+    // For the server's head writer: the fields outside the shared block, then the block's lines
+    // (empty without one). Together they are fields(), in the same order.
+    const std::vector<Field>& unshared_fields() const noexcept { return fields_; }
+    std::string_view shared_head_lines() const noexcept { return block_ ? block_->head_lines() : std::string_view{}; }
+    const std::vector<Field>& fields_in_block() const noexcept { return block_ ? block_->fields() : kNoFields; }
 
 private:
-    std::vector<Field> fields_;
+    void unshare() const;
+    static const std::vector<Field> kNoFields;
+
+    // Mutable: fields() copies a block in on first use, which changes no field's value or order.
+    mutable std::vector<Field> fields_;
+    mutable std::shared_ptr<const HeaderBlock> block_;
 };
 
 // iequals compares ASCII case-insensitively (header names, tokens).

@@ -123,15 +123,36 @@ bool iequals(std::string_view a, std::string_view b) noexcept {
     return true;
 }
 
+HeaderBlock::HeaderBlock(std::vector<Field> fields) : fields_(std::move(fields)) {
+    std::size_t size = 0;
+    for (const auto& [name, value] : fields_) {
+        if (has_cr_lf_or_nul(name) || has_cr_lf_or_nul(value))
+            throw std::invalid_argument("header contains CR, LF or NUL");
+        size += name.size() + value.size() + 4;
+    }
+    head_lines_.reserve(size);
+    for (const auto& [name, value] : fields_) {
+        head_lines_.append(name);
+        head_lines_.append(": ");
+        head_lines_.append(value);
+        head_lines_.append("\r\n");
+    }
+}
+
 std::optional<std::string_view> Headers::get(std::string_view name) const noexcept {
     for (const auto& [key, value] : fields_)
         if (iequals(key, name)) return std::string_view(value);
+    if (block_)
+        for (const auto& [key, value] : block_->fields())
+            if (iequals(key, name)) return std::string_view(value);
     return std::nullopt;
 }
 
 std::size_t Headers::count(std::string_view name) const noexcept {
-    return static_cast<std::size_t>(std::count_if(
-        fields_.begin(), fields_.end(), [&](const Field& f) { return iequals(f.first, name); }));
+    const auto named = [&](const Field& f) { return iequals(f.first, name); };
+    auto n = static_cast<std::size_t>(std::count_if(fields_.begin(), fields_.end(), named));
+    if (block_) n += static_cast<std::size_t>(std::count_if(block_->fields().begin(), block_->fields().end(), named));
+    return n;
 }
 
 void Headers::set(std::string_view name, std::string_view value) {
@@ -147,7 +168,29 @@ void Headers::add(std::string_view name, std::string_view value) {
 }
 
 void Headers::remove(std::string_view name) {
+    unshare();
     std::erase_if(fields_, [&](const Field& f) { return iequals(f.first, name); });
+}
+
+void Headers::add_block(std::shared_ptr<const HeaderBlock> block) {
+    if (!block || block->fields().empty()) return;
+    // The head is written as the unshared fields, then the block, and fields() keeps that order;
+    // one block at a time, so an earlier one is copied in first.
+    unshare();
+    block_ = std::move(block);
+}
+
+const std::vector<Headers::Field>& Headers::fields() const {
+    unshare();
+    return fields_;
+}
+
+const std::vector<Headers::Field> Headers::kNoFields;
+
+void Headers::unshare() const {
+    if (!block_) return;
+    fields_.insert(fields_.end(), block_->fields().begin(), block_->fields().end());
+    block_.reset();
 }
 
 std::string Cookie::serialize() const {

@@ -21,6 +21,7 @@
 #include "body_stream.hpp"
 #include "tls.hpp"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <csignal>
@@ -99,8 +100,16 @@ std::string serialize_head(const Response& response, bool keep) {
     const std::string_view reason_text(reason.data(), reason.size());
     const bool length = has_body(status);
     const Digits body_size(response.body().size());
-    std::size_t size = "HTTP/1.1 "sv.size() + code.size + 1 + reason_text.size() + 2;
-    for (const auto& [name, value] : response.headers().fields())
+    const Headers& headers = response.headers();
+    // A shared block (the security headers) is written as rendered, unless it names a framing
+    // field, which only the server may write: then its fields go through the filter below.
+    std::string_view block = headers.shared_head_lines();
+    if (!block.empty() && std::any_of(headers.fields_in_block().begin(), headers.fields_in_block().end(),
+                                      [](const Headers::Field& f) { return framing_field(f.first); }))
+        block = {};
+    const auto& fields = block.empty() ? headers.fields() : headers.unshared_fields();
+    std::size_t size = "HTTP/1.1 "sv.size() + code.size + 1 + reason_text.size() + 2 + block.size();
+    for (const auto& [name, value] : fields)
         if (!framing_field(name)) size += name.size() + value.size() + 4;
     for (const auto& cookie : cookies) size += "Set-Cookie: "sv.size() + cookie.size() + 2;
     if (!keep) size += "Connection: close\r\n"sv.size();
@@ -113,13 +122,14 @@ std::string serialize_head(const Response& response, bool keep) {
     w.put(" "sv);
     w.put(reason_text);
     w.put("\r\n"sv);
-    for (const auto& [name, value] : response.headers().fields()) {
+    for (const auto& [name, value] : fields) {
         if (framing_field(name)) continue;  // the server frames the message, never the handler
         w.put(name);
         w.put(": "sv);
         w.put(value);
         w.put("\r\n"sv);
     }
+    w.put(block);
     for (const auto& cookie : cookies) {
         w.put("Set-Cookie: "sv);
         w.put(cookie);

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <memory>
 #include <string>
 
 namespace bulwark {
@@ -76,6 +77,73 @@ TEST(Headers, RefusesLineBreaksAndNulAtEveryOffset) {
         clean.add("X", std::string(length, '\x0b'));
         clean.add("Y", std::string(length, 'z'));
         EXPECT_EQ(clean.size(), 2u) << length;
+    }
+}
+
+// A shared block behaves as if its fields had been added one by one at the end: lookups see
+// them, fields() lists them after every field added before or after the block, and changing one
+// of them (set, remove) copies the block in first.
+TEST(HeaderBlock, ActsAsFieldsAddedAtTheEnd) {
+    const auto block = std::make_shared<const HeaderBlock>(std::vector<Headers::Field>{
+        {"X-Frame-Options", "DENY"}, {"X-Content-Type-Options", "nosniff"}, {"X-Twice", "a"}});
+    EXPECT_EQ(block->head_lines(), "X-Frame-Options: DENY\r\nX-Content-Type-Options: nosniff\r\nX-Twice: a\r\n");
+    const auto names = [](const Headers& h) {
+        std::string out;
+        for (const auto& [name, value] : h.fields()) out += name + "=" + value + ";";
+        return out;
+    };
+    struct Case {
+        const char* name;
+        void (*change)(Headers&);
+        const char* want;
+        bool still_shared;
+        std::size_t twice;  // how many X-Twice fields
+    };
+    const Case cases[] = {
+        {"untouched", [](Headers&) {}, "Content-Type=text/plain;X-Frame-Options=DENY;X-Content-Type-Options=nosniff;X-Twice=a;", true, 1},
+        {"added after", [](Headers& h) { h.add("X-Twice", "b"); },
+         "Content-Type=text/plain;X-Twice=b;X-Frame-Options=DENY;X-Content-Type-Options=nosniff;X-Twice=a;", true, 2},
+        {"set a block field", [](Headers& h) { h.set("x-frame-options", "SAMEORIGIN"); },
+         "Content-Type=text/plain;X-Content-Type-Options=nosniff;X-Twice=a;x-frame-options=SAMEORIGIN;", false, 1},
+        {"remove a block field", [](Headers& h) { h.remove("X-TWICE"); },
+         "Content-Type=text/plain;X-Frame-Options=DENY;X-Content-Type-Options=nosniff;", false, 0},
+        {"remove another field", [](Headers& h) { h.remove("Content-Type"); },
+         "X-Frame-Options=DENY;X-Content-Type-Options=nosniff;X-Twice=a;", false, 1},
+        {"a second block", [](Headers& h) {
+             h.add_block(std::make_shared<const HeaderBlock>(std::vector<Headers::Field>{{"X-Second", "2"}}));
+         }, "Content-Type=text/plain;X-Frame-Options=DENY;X-Content-Type-Options=nosniff;X-Twice=a;X-Second=2;", true, 1},
+        {"an empty block changes nothing", [](Headers& h) {
+             h.add_block(std::make_shared<const HeaderBlock>(std::vector<Headers::Field>{}));
+             h.add_block(nullptr);
+         }, "Content-Type=text/plain;X-Frame-Options=DENY;X-Content-Type-Options=nosniff;X-Twice=a;", true, 1},
+    };
+    for (const auto& c : cases) {
+        SCOPED_TRACE(c.name);
+        Headers h;
+        h.add("Content-Type", "text/plain");
+        h.add_block(block);
+        EXPECT_EQ(h.get("x-frame-options").value_or(""), "DENY");
+        c.change(h);
+        EXPECT_EQ(h.shared_head_lines().empty(), !c.still_shared);
+        EXPECT_EQ(h.count("x-twice"), c.twice);
+        const auto size = h.size();
+        // The head writer's view (own fields, then the block's lines) says what fields() says.
+        std::string wire;
+        for (const auto& [name, value] : h.unshared_fields()) wire += name + ": " + value + "\r\n";
+        wire += h.shared_head_lines();
+        std::string listed;
+        for (const auto& [name, value] : h.fields()) listed += name + ": " + value + "\r\n";
+        EXPECT_EQ(wire, listed);
+        EXPECT_EQ(names(h), c.want);
+        EXPECT_EQ(h.size(), size);
+        EXPECT_TRUE(h.shared_head_lines().empty()) << "fields() copies the block in";
+    }
+}
+
+TEST(HeaderBlock, RefusesLineBreaksAndNul) {
+    for (const auto& [name, value] : std::vector<Headers::Field>{
+             {"X", "a\r\nSet-Cookie: x=1"}, {"X\n", "a"}, {"X", std::string("a\0b", 3)}, {"X", "\r"}}) {
+        EXPECT_THROW(HeaderBlock({{"Ok", "1"}, {name, value}}), std::invalid_argument) << name;
     }
 }
 

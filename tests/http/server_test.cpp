@@ -213,6 +213,43 @@ namespace bulwark {
 namespace {
 
 // The response head is written by the server in one piece: these are the framing rules it owns.
+// A shared header block is written as rendered, after the response's own fields; a block that
+// names a framing field is filtered like any field (the server alone frames the message).
+TEST(ServerFraming, SharedHeaderBlocks) {
+    App app;
+    const auto clean = std::make_shared<const HeaderBlock>(std::vector<Headers::Field>{{"X-Frame-Options", "DENY"}, {"X-B", "2"}});
+    const auto framing = std::make_shared<const HeaderBlock>(
+        std::vector<Headers::Field>{{"X-Frame-Options", "DENY"}, {"content-length", "999"}, {"Connection", "close"}});
+    app.get("/clean", [clean](Request&) {
+        auto r = Response::text("abc");
+        r.headers().add_block(clean);
+        r.headers().add("X-After", "1");
+        return r;
+    });
+    app.get("/framing", [framing](Request&) {
+        auto r = Response::text("abc");
+        r.headers().add_block(framing);
+        return r;
+    });
+    RunningServer server(app);
+    struct Case {
+        const char* target;
+        const char* want;
+    };
+    for (const auto& c : {Case{"/clean", "\r\nX-After: 1\r\nX-Frame-Options: DENY\r\nX-B: 2\r\n"},
+                          Case{"/framing", "\r\nX-Frame-Options: DENY\r\nContent-Length: 3\r\n\r\nabc"}}) {
+        SCOPED_TRACE(c.target);
+        RawClient client(server.port());
+        client.send(std::string("GET ") + c.target + " HTTP/1.1\r\nHost: x\r\n\r\n");
+        const auto r = client.read_responses(1);
+        EXPECT_EQ(status_of(r), 200);
+        EXPECT_NE(r.find(c.want), std::string::npos) << r;
+        EXPECT_EQ(r.find("999"), std::string::npos) << r;
+        EXPECT_EQ(r.find("Connection: close"), std::string::npos) << r;
+        EXPECT_FALSE(client.closed());
+    }
+}
+
 TEST(ServerFraming, HeadNoContentHandlerFramingAndCookies) {
     App app;
     app.get("/", [](Request&) { return Response::text("hello"); });
