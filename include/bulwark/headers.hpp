@@ -121,6 +121,9 @@ struct ResponseFacts {
     bool logout = false;        // adds Clear-Site-Data
     // existing: header names the handler already set (any case); compute does not override them.
     std::span<const std::string_view> existing = {};
+    // fixed_added_by_caller: the caller adds fixed_headers(policy) itself (rendered once and
+    // shared by every response), so compute leaves them out. Only when `existing` names none.
+    bool fixed_added_by_caller = false;
 };
 
 // make_nonce returns 128 random bits as base64url (22 characters), fresh each call. The bits
@@ -130,6 +133,9 @@ struct ResponseFacts {
 std::string make_nonce();
 // compute returns the headers to add to one response. Never emits Server or X-Powered-By.
 HeaderList compute(const Policy& policy, const ResponseFacts& facts);
+// fixed_headers: the part of compute's answer that is the same for every response (all but the
+// CSP with its nonce, HSTS, Cache-Control and Clear-Site-Data), in compute's order.
+HeaderList fixed_headers(const Policy& policy);
 
 // HeaderSink receives headers one at a time: the views are valid only during the call.
 class HeaderSink {

@@ -80,6 +80,19 @@ private:
     HeaderList& out_;
 };
 
+// add_fixed names the headers that do not depend on the response, for compute_into and
+// fixed_headers alike, so the two cannot drift apart.
+template <class Add>
+void add_fixed(const Policy& p, Add&& add) {
+    add("X-Content-Type-Options", p.content_type_options);
+    add("X-Frame-Options", p.frame_options);
+    add("Referrer-Policy", p.referrer_policy);
+    add("Permissions-Policy", p.permissions_policy);
+    add("Cross-Origin-Opener-Policy", p.cross_origin_opener_policy);
+    add("Cross-Origin-Resource-Policy", p.cross_origin_resource_policy);
+    add("X-XSS-Protection", p.xss_protection);
+}
+
 }  // namespace
 
 // must_strip looks at the length first: it runs for every field of every response, and almost
@@ -93,6 +106,14 @@ bool must_strip(std::string_view name) noexcept {
         case 19: return iequal(name, "x-aspnetmvc-version");
         default: return false;
     }
+}
+
+HeaderList fixed_headers(const Policy& p) {
+    HeaderList out;
+    add_fixed(p, [&](std::string_view name, const std::optional<std::string>& value) {
+        if (value) out.emplace_back(name, *value);
+    });
+    return out;
 }
 
 HeaderList compute(const Policy& p, const ResponseFacts& f) {
@@ -116,13 +137,7 @@ void compute_into(const Policy& p, const ResponseFacts& f, HeaderSink& sink) {
         const auto name = p.csp->header_name();
         if (!taken(name)) sink.add(name, p.csp->render(valid_nonce(f.nonce) ? f.nonce : std::string_view{}));
     }
-    add("X-Content-Type-Options", p.content_type_options);
-    add("X-Frame-Options", p.frame_options);
-    add("Referrer-Policy", p.referrer_policy);
-    add("Permissions-Policy", p.permissions_policy);
-    add("Cross-Origin-Opener-Policy", p.cross_origin_opener_policy);
-    add("Cross-Origin-Resource-Policy", p.cross_origin_resource_policy);
-    add("X-XSS-Protection", p.xss_protection);
+    if (!f.fixed_added_by_caller) add_fixed(p, add);
     if (p.hsts && f.is_https) {
         // RFC 6797 §7.2: HSTS over plain HTTP is ignored by browsers and only leaks intent.
         std::string v = "max-age=" + std::to_string(p.hsts->max_age.count());

@@ -223,8 +223,29 @@ constexpr std::size_t kAddedHeaders = 12;
 
 // --- the stages --------------------------------------------------------------------------
 
+// FixedHeaders: the policy's headers that every response carries alike, rendered once as a
+// shared block; a response that set one of them itself gets them one by one instead, so a
+// handler's own value still wins.
+struct FixedHeaders {
+    std::shared_ptr<const HeaderBlock> block;
+    std::vector<std::string> names;
+
+    explicit FixedHeaders(const headers::Policy& policy) {
+        auto fields = headers::fixed_headers(policy);
+        for (const auto& field : fields) names.push_back(field.first);
+        if (!fields.empty()) block = std::make_shared<const HeaderBlock>(std::move(fields));
+    }
+    bool usable_with(std::span<const std::string_view> existing) const noexcept {
+        if (!block) return false;
+        return std::none_of(existing.begin(), existing.end(), [&](std::string_view e) {
+            return std::any_of(names.begin(), names.end(), [&](const std::string& n) { return iequals(e, n); });
+        });
+    }
+};
+
 Middleware headers_stage(std::shared_ptr<const State> st) {
-    return [st](Request& req, const Next& next) {
+    auto fixed = std::make_shared<const FixedHeaders>(st->services.headers);
+    return [st, fixed](Request& req, const Next& next) {
         req.local<CspNonce>().value = headers::make_nonce();
         Response response;
         // A handler's exception is turned into the generic answer here, not in App::handle,
@@ -262,8 +283,10 @@ Middleware headers_stage(std::shared_ptr<const State> st) {
                                      .logout = hints != nullptr && hints->logout,
                                      .existing = existing.views()};
         // compute_into skips every name the response already has, so add() cannot duplicate one.
+        facts.fixed_added_by_caller = fixed->usable_with(facts.existing);
         ResponseSink sink(response);
         headers::compute_into(st->services.headers, facts, sink);
+        if (facts.fixed_added_by_caller) response.headers().add_block(fixed->block);
         return response;
     };
 }

@@ -157,3 +157,45 @@ TEST(Headers, ValidatePolicyRefusesHeaderInjection) {
         EXPECT_THROW(headers::validate_policy(p), headers::ConfigError) << c.name;
     }
 }
+
+// fixed_headers plus compute with fixed_added_by_caller gives exactly compute's headers, for the
+// defaults and for policies that turn headers off or change them.
+TEST(Headers, FixedHeadersAndTheRestMakeTheWhole) {
+    struct Case {
+        const char* name;
+        headers::Policy policy;
+        headers::ResponseFacts facts;
+    };
+    headers::Policy some_off;
+    some_off.frame_options.reset();
+    some_off.xss_protection.reset();
+    some_off.referrer_policy = "no-referrer";
+    headers::Policy all_off;
+    all_off.csp.reset();
+    all_off.content_type_options.reset();
+    all_off.frame_options.reset();
+    all_off.referrer_policy.reset();
+    all_off.permissions_policy.reset();
+    all_off.cross_origin_opener_policy.reset();
+    all_off.cross_origin_resource_policy.reset();
+    all_off.xss_protection.reset();
+    const Case cases[] = {
+        {"defaults over http", {}, {.nonce = "abcDEF123_-"}},
+        {"defaults over https, logged in", {}, {.nonce = "abcDEF123_-", .is_https = true, .logged_in = true}},
+        {"some off, logout", some_off, {.nonce = "abcDEF123_-", .logout = true}},
+        {"all fixed ones off", all_off, {.is_https = true}},
+    };
+    for (const auto& c : cases) {
+        SCOPED_TRACE(c.name);
+        auto split = c.facts;
+        split.fixed_added_by_caller = true;
+        auto rest = headers::compute(c.policy, split);
+        const auto fixed = headers::fixed_headers(c.policy);
+        for (const auto& [name, value] : fixed)
+            for (const auto& [other, v] : rest) EXPECT_NE(name, other) << "given twice";
+        rest.insert(rest.end(), fixed.begin(), fixed.end());
+        EXPECT_EQ(as_map(rest), as_map(headers::compute(c.policy, c.facts)));
+    }
+    EXPECT_TRUE(headers::fixed_headers(all_off).empty());
+    EXPECT_EQ(headers::fixed_headers({}).size(), 7u);
+}
