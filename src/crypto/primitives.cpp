@@ -22,29 +22,31 @@ void ensure_sodium() {
 constexpr char kB64Url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 constexpr char kB64Std[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
+// encode64 writes into a string sized once (it runs for every request id and CSP nonce);
+// appending a character at a time cost a capacity check per character.
 std::string encode64(ByteView data, const char* alphabet, bool pad) {
-    std::string out;
-    out.reserve((data.size() + 2) / 3 * 4);
-    std::size_t i = 0;
-    for (; i + 3 <= data.size(); i += 3) {
-        std::uint32_t v = (data[i] << 16) | (data[i + 1] << 8) | data[i + 2];
-        out += alphabet[(v >> 18) & 63];
-        out += alphabet[(v >> 12) & 63];
-        out += alphabet[(v >> 6) & 63];
-        out += alphabet[v & 63];
+    const std::size_t whole = data.size() / 3;
+    const std::size_t rest = data.size() - whole * 3;
+    const std::size_t tail = rest == 0 ? 0 : (pad ? 4 : rest + 1);
+    std::string out(whole * 4 + tail, '\0');
+    char* o = out.data();
+    const std::uint8_t* d = data.data();
+    for (std::size_t g = 0; g < whole; ++g, d += 3, o += 4) {
+        const std::uint32_t v = (std::uint32_t{d[0]} << 16) | (std::uint32_t{d[1]} << 8) | d[2];
+        o[0] = alphabet[(v >> 18) & 63];
+        o[1] = alphabet[(v >> 12) & 63];
+        o[2] = alphabet[(v >> 6) & 63];
+        o[3] = alphabet[v & 63];
     }
-    const std::size_t rest = data.size() - i;
-    if (rest == 1) {
-        std::uint32_t v = data[i] << 16;
-        out += alphabet[(v >> 18) & 63];
-        out += alphabet[(v >> 12) & 63];
-        if (pad) out += "==";
-    } else if (rest == 2) {
-        std::uint32_t v = (data[i] << 16) | (data[i + 1] << 8);
-        out += alphabet[(v >> 18) & 63];
-        out += alphabet[(v >> 12) & 63];
-        out += alphabet[(v >> 6) & 63];
-        if (pad) out += '=';
+    if (rest != 0) {
+        const std::uint32_t v = (std::uint32_t{d[0]} << 16) | (rest == 2 ? std::uint32_t{d[1]} << 8 : 0u);
+        o[0] = alphabet[(v >> 18) & 63];
+        o[1] = alphabet[(v >> 12) & 63];
+        if (rest == 2) o[2] = alphabet[(v >> 6) & 63];
+        if (pad) {
+            if (rest == 1) o[2] = '=';
+            o[3] = '=';
+        }
     }
     return out;
 }

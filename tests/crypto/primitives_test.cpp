@@ -38,6 +38,21 @@ TEST(Base64, Rfc4648Vectors) {
     }
 }
 
+// Every length (whole groups and both tails) and every byte value survives the round trip.
+TEST(Base64, RoundTripsEveryLengthAndByte) {
+    Bytes data;
+    for (std::size_t length = 0; length <= 300; ++length) {
+        SCOPED_TRACE(length);
+        const auto url = base64url_encode(data);
+        const auto standard = base64_encode(data);
+        EXPECT_EQ(url.size(), (length * 4 + 2) / 3);
+        EXPECT_EQ(standard.size(), (length + 2) / 3 * 4);
+        EXPECT_EQ(base64url_decode(url), std::optional<Bytes>(data));
+        EXPECT_EQ(base64_decode(standard), std::optional<Bytes>(data));
+        data.push_back(static_cast<std::uint8_t>(length * 37 + 11));
+    }
+}
+
 TEST(Base64, StrictDecodingRefusesBadInput) {
     const struct {
         const char* name;
