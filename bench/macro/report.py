@@ -260,7 +260,7 @@ def main():
         "headers, ...) is not installed, the reference app rows have it. 1 I/O thread, 4 pool workers; `/inline` "
         "runs `.inline_handler()`, `/pooled` on the worker pool. Both answer `Hello, world\\n` as text/plain.")
     add("- *Bulwark reference app*: `build/bench/tools/bulwark/bulwark serve --port PORT --instance TMP` with its "
-        "defaults (threads sized by the CPUs it may run on: pinned to one core, one I/O thread and 4 workers), "
+        "defaults (threads sized by the CPUs it may run on: pinned to one core, one I/O thread and 16 workers), "
         "every route through the full default pipeline (`bulwark::pipeline::install_defaults`), access log to "
         "/dev/null.")
     add("- *Flask peer*: a temporary copy of `../shared/peers/flask-ref`, started as its run.sh does (`app.py "

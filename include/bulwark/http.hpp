@@ -367,7 +367,7 @@ struct ServerOptions {
     std::string host = "127.0.0.1";
     std::uint16_t port = 8080;
     unsigned io_threads = 0;      // 0: one per core
-    unsigned worker_threads = 0;  // 0: 4 per core, at least 4
+    unsigned worker_threads = 0;  // 0: 4 per core, at least 16 (handlers block on I/O)
     std::size_t worker_queue_limit = 1024;  // beyond it: 503 with Retry-After
     std::size_t header_limit = 16 * 1024;   // request line + headers; beyond it: 431
     std::chrono::milliseconds header_timeout{10'000};

@@ -721,7 +721,9 @@ private:
 Server::Server(const App& app, const ServerOptions& options) : options_(options) {
     const unsigned cores = usable_cores();
     const unsigned io_threads = options.io_threads ? options.io_threads : cores;
-    const unsigned workers = options.worker_threads ? options.worker_threads : std::max(4u, 4 * cores);
+    // Handlers block (a database commit, an outbound call), so the pool is sized for waiting, not
+    // for the cores alone: a group commit gathers at most as many writes as there are workers.
+    const unsigned workers = options.worker_threads ? options.worker_threads : std::max(16u, 4 * cores);
     state_ = std::make_unique<ServerState>(app, options, workers);
     state_->trusted = TrustedPeers(options.trusted_proxies, options.proxy_headers);
     state_->max_streaming = options.max_streaming_bodies ? options.max_streaming_bodies
