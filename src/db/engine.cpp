@@ -49,18 +49,12 @@ Sql begin_sql(Backend backend, Isolation isolation) {
 
 }  // namespace
 
-bool WriterGate::enter(std::chrono::milliseconds timeout) {
-    std::unique_lock lock(mutex_);
-    if (!held_) {
-        held_ = true;
-        return true;
-    }
-    Waiter me;
+bool WriterGate::wait_turn(Waiter& me, std::unique_lock<std::mutex>& lock, std::chrono::milliseconds timeout) {
     (tail_ ? tail_->next : head_) = &me;
     tail_ = &me;
     const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (!me.granted) {
-        if (me.turn.wait_until(lock, deadline) == std::cv_status::timeout && !me.granted) {
+    while (!me.granted && !me.taken) {
+        if (me.turn.wait_until(lock, deadline) == std::cv_status::timeout && !me.granted && !me.taken) {
             // Out of the line; the turn was never handed to us, so nothing else to undo.
             Waiter* prev = nullptr;
             for (Waiter* w = head_; w != &me; w = w->next) prev = w;
@@ -72,8 +66,66 @@ bool WriterGate::enter(std::chrono::milliseconds timeout) {
     return true;
 }
 
+bool WriterGate::enter(std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mutex_);
+    if (!held_) {
+        held_ = true;
+        return true;
+    }
+    Waiter me;
+    return wait_turn(me, lock, timeout);
+}
+
+WriterGate::Turn WriterGate::enter_write(GroupWrite& write, std::chrono::milliseconds timeout,
+                                         std::vector<GroupWrite*>& group) {
+    std::unique_lock lock(mutex_);
+    write.done = false;
+    if (!held_) {
+        held_ = true;
+    } else {
+        Waiter me;
+        me.write = &write;
+        write.wake = &me.turn;
+        if (!wait_turn(me, lock, timeout)) return Turn::timed_out;
+        if (me.taken) {
+            // The leader reads `write` until it sets done; no timeout here, its statements have theirs.
+            while (!write.done) me.turn.wait(lock);
+            return Turn::joined;
+        }
+    }
+    take_followers(write, group);
+    return Turn::lead;
+}
+
+void WriterGate::take_followers(GroupWrite& own, std::vector<GroupWrite*>& group) {
+    group.clear();
+    group.push_back(&own);
+    // Only the writes at the head of the line, in order: one that needs the turn alone stops
+    // the group, so no one is overtaken.
+    while (head_ != nullptr && head_->write != nullptr && group.size() < kMaxGroupWrites) {
+        Waiter* w = head_;
+        head_ = w->next;
+        if (head_ == nullptr) tail_ = nullptr;
+        w->taken = true;
+        group.push_back(w->write);
+    }
+}
+
+void WriterGate::finish_group(std::span<GroupWrite* const> group) noexcept {
+    std::lock_guard lock(mutex_);
+    for (std::size_t i = 1; i < group.size(); ++i) {
+        group[i]->done = true;
+        group[i]->wake->notify_one();  // under the lock: the waiter's node lives on its stack until it wakes
+    }
+    leave_locked();
+}
+
 void WriterGate::leave() noexcept {
     std::lock_guard lock(mutex_);
+    leave_locked();
+}
+
+void WriterGate::leave_locked() noexcept {
     Waiter* next = head_;
     if (next == nullptr) {
         held_ = false;

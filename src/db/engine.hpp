@@ -135,20 +135,56 @@ public:
 // gate hands the turn from one writer straight to the next in line, so a writer of this process
 // waits only for those ahead of it; SQLite's busy handler is left to guard against writers of
 // other processes (or another Database on the same file), which the gate does not see.
+//
+// Group commit: autocommit single-statement writes (enter_write) that queue at the gate are run
+// by the first of them to get the turn, the leader, on its own connection in one transaction,
+// each in its own savepoint, so one fsync makes the whole group durable (synchronous=FULL stays
+// on: every caller returns only after the COMMIT holding its write). The leader takes the
+// writes waiting right behind it in the line, in order, up to kMaxGroupWrites, and stops at
+// the first waiter that needs the turn alone (a transaction, a script); those who joined block
+// until the leader is done, so it may read their statement and bound values from their frames.
 // Thread-safe; a turn is entered and left on one thread.
 class WriterGate {
 public:
+    // GroupWrite: one autocommit write that another writer may run inside its group.
+    struct GroupWrite {
+        Sql sql;
+        std::span<const Param> params;
+        Result<std::int64_t, DbError> result = std::int64_t{0};  // set by whoever runs it
+        // Gate state, under the gate's mutex.
+        std::condition_variable* wake = nullptr;
+        bool done = false;
+    };
+    enum class Turn { lead, joined, timed_out };
+    // At most this many writes per group: bounds the leader's transaction (and so the wait of
+    // those behind it) and the work lost to a failure that rolls the whole group back.
+    static constexpr std::size_t kMaxGroupWrites = 32;
+
     // enter waits up to `timeout` for this thread's turn; false when the turn did not come.
     [[nodiscard]] bool enter(std::chrono::milliseconds timeout);
+    // enter_write: `write` waits up to `timeout` in line. lead: this thread has the turn and
+    // `group` lists the writes to run, `write` first (a group of one runs as a plain statement);
+    // joined: a leader took `write` and has run it (write.result); timed_out: neither came.
+    [[nodiscard]] Turn enter_write(GroupWrite& write, std::chrono::milliseconds timeout,
+                                   std::vector<GroupWrite*>& group);
+    // finish_group: the leader's group is done (each result set): wakes group[1..], hands the turn on.
+    void finish_group(std::span<GroupWrite* const> group) noexcept;
     // leave hands the turn to the longest waiter, or opens the gate.
     void leave() noexcept;
 
 private:
     struct Waiter {
         std::condition_variable turn;
+        GroupWrite* write = nullptr;  // set for enter_write: may be taken into a group
         bool granted = false;
+        bool taken = false;  // taken into a leader's group (out of the line)
         Waiter* next = nullptr;
     };
+    // wait_turn: `me` in line until granted the turn or taken into a group; false (out of the
+    // line again) when `timeout` passed first.
+    bool wait_turn(Waiter& me, std::unique_lock<std::mutex>& lock, std::chrono::milliseconds timeout);
+    void take_followers(GroupWrite& own, std::vector<GroupWrite*>& group);
+    void leave_locked() noexcept;
     std::mutex mutex_;
     bool held_ = false;  // while false, no one waits (leave hands over directly)
     Waiter* head_ = nullptr;

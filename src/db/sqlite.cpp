@@ -5,6 +5,8 @@
 // statements keyed by the literal (engine.hpp, StatementCache). A statement deadline is enforced
 // with a progress handler, since SQLite has no statement_timeout of its own; it reads the coarse
 // clock, which is plenty for a limit of seconds and cheap enough to read on every statement.
+// Autocommit writes of one Database share commits (group commit, engine.hpp WriterGate):
+// execute_grouped, run_group.
 #include "engine.hpp"
 
 #include <sqlite3.h>
@@ -43,10 +45,43 @@ DbError sqlite_error(sqlite3* db, int rc) {
     return DbError(code, std::move(diag));
 }
 
+// joins_group: whether an autocommit statement may run inside another writer's group
+// transaction: one that writes rows (INSERT, UPDATE, DELETE, REPLACE, or WITH before one), which
+// SQLite runs inside a transaction exactly as alone. Any other statement that writes (BEGIN
+// IMMEDIATE, DDL, PRAGMA, VACUUM, ATTACH) takes the turn for itself.
+bool joins_group(sqlite3_stmt* stmt, std::string_view text) {
+    if (sqlite3_stmt_readonly(stmt)) return false;
+    std::size_t i = 0;
+    while (i < text.size()) {  // leading blanks and comments (the literal check balanced them)
+        if (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r' || text[i] == '\f') {
+            ++i;
+        } else if (text.substr(i, 2) == "--") {
+            const auto end = text.find('\n', i);
+            i = end == std::string_view::npos ? text.size() : end + 1;
+        } else if (text.substr(i, 2) == "/*") {
+            const auto end = text.find("*/", i + 2);
+            i = end == std::string_view::npos ? text.size() : end + 2;
+        } else {
+            break;
+        }
+    }
+    std::size_t end = i;
+    while (end < text.size() && ((text[end] | 0x20) >= 'a' && (text[end] | 0x20) <= 'z')) ++end;
+    const auto word = text.substr(i, end - i);
+    for (std::string_view kw : {"insert", "update", "delete", "replace", "with"}) {
+        if (word.size() != kw.size()) continue;
+        bool same = true;
+        for (std::size_t k = 0; k < kw.size(); ++k) same = same && (word[k] | 0x20) == kw[k];
+        if (same) return true;
+    }
+    return false;
+}
+
 class SqliteConnection final : public Connection {
 public:
     SqliteConnection(sqlite3* db, const Options& options, WriterGate* gate) : db_(db), options_(options), gate_(gate) {
         sqlite3_progress_handler(db_, 4000, &SqliteConnection::on_progress, this);
+        group_.reserve(WriterGate::kMaxGroupWrites);  // take_followers fills it under the gate's mutex
     }
     ~SqliteConnection() override {
         leave_gate();
@@ -55,6 +90,11 @@ public:
     }
 
     Result<std::int64_t, DbError> execute(Sql sql, std::span<const Param> params) override {
+        if (gate_ != nullptr && sqlite3_get_autocommit(db_) != 0) {
+            auto cached = prepare(sql);
+            if (!cached) return cached.error();
+            if ((*cached)->joins_group) return execute_grouped(sql, params);
+        }
         auto stmt = prepare_and_bind(sql, params);
         if (!stmt) return stmt.error();
         start_deadline();
@@ -169,6 +209,7 @@ private:
     struct Cached {
         sqlite3_stmt* stmt = nullptr;
         ColumnNames names;
+        bool joins_group = false;  // joins_group(): an autocommit execute() may share a commit
     };
 
     static int on_progress(void* self) {
@@ -239,13 +280,26 @@ private:
             const char* n = sqlite3_column_name(stmt, c);
             names->emplace_back(n ? n : "");
         }
-        return &cache_.insert(text, Cached{stmt, std::move(names)})->value;
+        const bool group = joins_group(stmt, text);
+        return &cache_.insert(text, Cached{stmt, std::move(names), group})->value;
     }
 
     Result<Cached*, DbError> prepare_and_bind(Sql sql, std::span<const Param> params) {
         auto cached = prepare(sql);
         if (!cached) return cached.error();
         sqlite3_stmt* s = (*cached)->stmt;
+        if (auto bound = bind(s, params); !bound) {
+            finish(s);
+            return bound.error();
+        }
+        if (!sqlite3_stmt_readonly(s) && sqlite3_get_autocommit(db_) != 0 && !enter_gate()) {
+            finish(s);
+            return gate_timeout();
+        }
+        return cached;
+    }
+
+    Result<void, DbError> bind(sqlite3_stmt* s, std::span<const Param> params) {
         for (std::size_t i = 0; i < params.size(); ++i) {
             const Param& p = params[i];
             const int at = static_cast<int>(i + 1);
@@ -264,17 +318,120 @@ private:
                                         : sqlite3_bind_blob64(s, at, p.blob.data(), p.blob.size(), SQLITE_STATIC);
                     break;
             }
-            if (rc != SQLITE_OK) {
-                auto err = sqlite_error(db_, rc);
-                finish(s);
-                return err;
+            if (rc != SQLITE_OK) return sqlite_error(db_, rc);
+        }
+        return {};
+    }
+
+    // --- Group commit (engine.hpp, WriterGate) ---
+
+    // execute_grouped: an autocommit write. It waits in line; the leader runs it (with the writes
+    // that joined it) and returns once the COMMIT holding it is durable, or with its own error.
+    Result<std::int64_t, DbError> execute_grouped(Sql sql, std::span<const Param> params) {
+        WriterGate::GroupWrite write{sql, params};
+        switch (gate_->enter_write(write, options_.busy_timeout, group_)) {
+            case WriterGate::Turn::timed_out: return gate_timeout();
+            case WriterGate::Turn::joined: return std::move(write.result);
+            case WriterGate::Turn::lead: break;
+        }
+        if (group_.size() == 1) write.result = run_write(write);  // alone: a plain autocommit statement
+        else run_group();
+        gate_->finish_group(group_);  // the followers' frames may go from here on
+        group_.clear();
+        return std::move(write.result);
+    }
+
+    // run_group: group_'s writes in one BEGIN IMMEDIATE ... COMMIT, each in its own savepoint, so
+    // a failing write rolls back only itself and keeps its own error. A failure that ends the
+    // whole transaction (ON CONFLICT ROLLBACK, RAISE(ROLLBACK), an interrupt, an I/O error) keeps
+    // its error and the others run again in a new transaction; each round settles at least one
+    // write, so this ends. A failed BEGIN or COMMIT is every affected write's error: none of
+    // them is reported written unless its COMMIT succeeded.
+    void run_group() {
+        pending_.assign(group_.begin(), group_.end());
+        while (!pending_.empty()) {
+            if (auto begun = control("BEGIN IMMEDIATE"); !begun) {
+                for (auto* w : pending_) w->result = begun.error();
+                return;
             }
+            ran_.clear();
+            bool rolled_back = false;
+            for (std::size_t i = 0; i < pending_.size() && !rolled_back; ++i) {
+                WriterGate::GroupWrite* w = pending_[i];
+                w->result = run_in_savepoint(*w);
+                if (w->result) {
+                    ran_.push_back(w);
+                } else if (sqlite3_get_autocommit(db_) != 0) {
+                    ran_.insert(ran_.end(), pending_.begin() + static_cast<std::ptrdiff_t>(i) + 1, pending_.end());
+                    rolled_back = true;
+                }
+            }
+            if (rolled_back) {
+                pending_.swap(ran_);
+                continue;
+            }
+            if (auto committed = control("COMMIT"); !committed) {
+                end_transaction();
+                for (auto* w : ran_) w->result = committed.error();
+            }
+            return;
         }
-        if (!sqlite3_stmt_readonly(s) && sqlite3_get_autocommit(db_) != 0 && !enter_gate()) {
-            finish(s);
-            return gate_timeout();
+    }
+
+    Result<std::int64_t, DbError> run_in_savepoint(const WriterGate::GroupWrite& w) {
+        if (auto r = control("SAVEPOINT bulwark_group"); !r) {
+            end_transaction();
+            return r.error();
         }
-        return cached;
+        auto out = run_write(w);
+        if (out) {
+            if (auto r = control("RELEASE bulwark_group"); !r) {
+                end_transaction();
+                return r.error();
+            }
+        } else if (sqlite3_get_autocommit(db_) == 0 &&
+                   !(control("ROLLBACK TO bulwark_group") && control("RELEASE bulwark_group"))) {
+            end_transaction();
+        }
+        return out;
+    }
+
+    // run_write: one write on this connection, inside the turn this thread holds.
+    Result<std::int64_t, DbError> run_write(const WriterGate::GroupWrite& w) {
+        auto cached = prepare(w.sql);
+        if (!cached) return cached.error();
+        sqlite3_stmt* s = (*cached)->stmt;
+        Result<std::int64_t, DbError> out = std::int64_t{0};
+        if (auto bound = bind(s, w.params); !bound) {
+            out = bound.error();
+        } else {
+            start_deadline();
+            int rc;
+            while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+            }
+            if (rc == SQLITE_DONE) out = sqlite3_changes64(db_);
+            else out = sqlite_error(db_, rc);
+        }
+        sqlite3_reset(s);
+        sqlite3_clear_bindings(s);  // the follower's values are about to go
+        return out;
+    }
+
+    // control: a transaction statement of the group, inside the turn this thread holds.
+    Result<void, DbError> control(Sql sql) {
+        auto cached = prepare(sql);
+        if (!cached) return cached.error();
+        sqlite3_stmt* s = (*cached)->stmt;
+        start_deadline();
+        const int rc = sqlite3_step(s);
+        Result<void, DbError> out;
+        if (rc != SQLITE_DONE) out = sqlite_error(db_, rc);
+        sqlite3_reset(s);
+        return out;
+    }
+
+    void end_transaction() {
+        if (sqlite3_get_autocommit(db_) == 0) (void)control("ROLLBACK");
     }
 
     // read_column_into: column c into `out`, whatever it held before (a kept row's string or
@@ -303,6 +460,9 @@ private:
     WriterGate* gate_;     // the Database's; outlives this connection
     bool gated_ = false;   // this connection holds the gate for the statement or script under way
     StatementCache<Cached> cache_;
+    std::vector<WriterGate::GroupWrite*> group_;    // this leader's group, its own write first
+    std::vector<WriterGate::GroupWrite*> pending_;  // run_group: writes still to run
+    std::vector<WriterGate::GroupWrite*> ran_;      // run_group: run in the open transaction
     CoarseClock::time_point deadline_ = CoarseClock::time_point::max();
 };
 
