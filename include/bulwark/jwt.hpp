@@ -175,7 +175,7 @@ public:
 
 private:
     std::uint8_t size_ = 0;
-    std::array<char, kMaxClaimId> data_;
+    std::array<char, kMaxClaimId> data_{};  // zeroed: copies never read indeterminate bytes
 };
 
 // Claims: what a verified token says. `all` holds every claim, registered ones included, when
