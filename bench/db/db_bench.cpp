@@ -1,10 +1,15 @@
 // bench_db: point selects and inserts through Bulwark against the raw sqlite3 and libpq
 // calls, same schema and settings, in the same run. PostgreSQL cases need
 // BULWARK_TEST_DATABASE_URL (they are skipped without it). Compare with sqlite_bench.py.
-// Both sides prepare once and run prepared statements (one round trip per call). The CPU column
-// (and items_per_second) is this process's CPU, which for PostgreSQL is mostly the kernel's
-// socket work; the Time column is the wall clock, mostly the server. Run with
-// --benchmark_repetitions=5 --benchmark_enable_random_interleaving=true on a busy machine.
+// Both sides prepare once and run prepared statements (one round trip per call). SQLite's
+// items_per_second is per CPU-second of this process; PostgreSQL's is per wall-clock second
+// (UseRealTime: a call is mostly the round trip and the server's work, which this process's CPU
+// does not see). The per-second comparison of raw libpq and Bulwark, interleaved in one run:
+//   eval "$(scripts/test-services env)"
+//   build/bench/bench_db --benchmark_filter='BM_pg_' --benchmark_repetitions=10
+//       --benchmark_enable_random_interleaving=true --benchmark_report_aggregates_only=true
+// (one command line)
+// and compare the medians' items_per_second (raw / Bulwark).
 // Each iteration's work is one noinline *_once function, so callgrind can count the instructions
 // of exactly that work (--toggle-collect='*_once*'); BULWARK_BENCH_ITERATIONS fixes the iteration
 // count for it. bench/db/instructions.sh does both and prints Bulwark/raw ratios.
@@ -108,6 +113,25 @@ void BM_sqlite_bulwark_point_select(benchmark::State& state) {
 }
 BENCHMARK(BM_sqlite_bulwark_point_select)->Apply(with_iterations);
 
+// first(): the same lookup taking the first row, without the step that lets one() refuse a second.
+[[gnu::noinline]] bool sqlite_bulwark_first_once(Database& db, std::int64_t id) {
+    auto v = db.first<std::string>("SELECT v FROM kv WHERE id = ?", id);
+    benchmark::DoNotOptimize(v);
+    return v && *v;
+}
+
+void BM_sqlite_bulwark_point_select_first(benchmark::State& state) {
+    const auto path = sqlite_path("bw_first");
+    auto db = open_or_die("sqlite://" + path, bench_options());
+    fill(db);
+    std::int64_t i = 0;
+    for (auto _ : state)
+        if (!sqlite_bulwark_first_once(db, i++ % kRows)) state.SkipWithError("no row");
+    std::filesystem::remove(path);
+    state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_sqlite_bulwark_point_select_first)->Apply(with_iterations);
+
 [[gnu::noinline]] bool sqlite_raw_insert_once(sqlite3* db, sqlite3_stmt* stmt, std::int64_t id, const std::string& text) {
     sqlite3_bind_int64(stmt, 1, id);
     sqlite3_bind_text64(stmt, 2, text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8);
@@ -206,9 +230,9 @@ void raw_pg_point_select(benchmark::State& state, bool with_statement_timeout) {
     state.SetItemsProcessed(state.iterations());
 }
 void BM_pg_raw_point_select(benchmark::State& state) { raw_pg_point_select(state, true); }
-BENCHMARK(BM_pg_raw_point_select)->Apply(with_iterations);
+BENCHMARK(BM_pg_raw_point_select)->Apply(with_iterations)->UseRealTime();
 void BM_pg_raw_point_select_no_timeout(benchmark::State& state) { raw_pg_point_select(state, false); }
-BENCHMARK(BM_pg_raw_point_select_no_timeout)->Apply(with_iterations);
+BENCHMARK(BM_pg_raw_point_select_no_timeout)->Apply(with_iterations)->UseRealTime();
 
 [[gnu::noinline]] bool pg_bulwark_select_once(Database& db, std::int64_t id) {
     auto v = db.one<std::string>("SELECT v FROM bench_db_kv WHERE id = ?", id);
@@ -225,7 +249,7 @@ void BM_pg_bulwark_point_select(benchmark::State& state) {
         if (!pg_bulwark_select_once(db, i++ % kRows)) state.SkipWithError("no row");
     state.SetItemsProcessed(state.iterations());
 }
-BENCHMARK(BM_pg_bulwark_point_select)->Apply(with_iterations);
+BENCHMARK(BM_pg_bulwark_point_select)->Apply(with_iterations)->UseRealTime();
 
 [[gnu::noinline]] bool pg_raw_insert_once(PGconn* conn, std::int64_t n) {
     const std::string id = std::to_string(n);
@@ -247,7 +271,7 @@ void BM_pg_raw_insert(benchmark::State& state) {
     PQfinish(conn);
     state.SetItemsProcessed(state.iterations());
 }
-BENCHMARK(BM_pg_raw_insert)->Apply(with_iterations);
+BENCHMARK(BM_pg_raw_insert)->Apply(with_iterations)->UseRealTime();
 
 [[gnu::noinline]] bool pg_bulwark_insert_once(Database& db, std::int64_t id) {
     auto r = db.execute("INSERT INTO bench_db_ins (id, v) VALUES (?, ?)", id, "inserted-value");
@@ -264,7 +288,7 @@ void BM_pg_bulwark_insert(benchmark::State& state) {
     (void)db.execute_trusted_script("DROP TABLE IF EXISTS bench_db_kv; DROP TABLE IF EXISTS bench_db_ins;");
     state.SetItemsProcessed(state.iterations());
 }
-BENCHMARK(BM_pg_bulwark_insert)->Apply(with_iterations);
+BENCHMARK(BM_pg_bulwark_insert)->Apply(with_iterations)->UseRealTime();
 
 }  // namespace
 

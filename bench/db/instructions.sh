@@ -22,7 +22,7 @@ trap 'rm -rf "$out"' EXIT
 # count <benchmark> <once-function>: instructions per iteration.
 count() {
     BULWARK_BENCH_ITERATIONS=$iterations valgrind --tool=callgrind --toggle-collect="*$2*" \
-        --callgrind-out-file="$out/$1.out" "$bench" --benchmark_filter="^$1(/iterations:[0-9]+)?\$" >"$out/$1.log" 2>&1 ||
+        --callgrind-out-file="$out/$1.out" "$bench" --benchmark_filter="^$1(/iterations:[0-9]+)?(/real_time)?\$" >"$out/$1.log" 2>&1 ||
         { cat "$out/$1.log" >&2; exit 1; }
     grep -q "error_message\|ERROR OCCURRED" "$out/$1.log" && { cat "$out/$1.log" >&2; exit 1; }
     local total
@@ -41,6 +41,7 @@ row() {  # row <label> <raw benchmark> <raw fn> <bulwark benchmark> <bulwark fn>
 
 echo "instructions per call ($iterations iterations, callgrind)"
 row "sqlite point select" BM_sqlite_raw_point_select sqlite_raw_select_once BM_sqlite_bulwark_point_select sqlite_bulwark_select_once
+row "sqlite select first()" BM_sqlite_raw_point_select sqlite_raw_select_once BM_sqlite_bulwark_point_select_first sqlite_bulwark_first_once
 row "sqlite insert" BM_sqlite_raw_insert sqlite_raw_insert_once BM_sqlite_bulwark_insert sqlite_bulwark_insert_once
 if [[ -n ${BULWARK_TEST_DATABASE_URL:-} ]]; then
     row "postgresql point select" BM_pg_raw_point_select pg_raw_select_once BM_pg_bulwark_point_select pg_bulwark_select_once

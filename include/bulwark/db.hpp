@@ -431,7 +431,18 @@ public:
         auto params = std::array<detail::Param, sizeof...(A)>{detail::to_param(args)...};
         // Built in place: the row is mapped straight into the result (one return, no moves).
         Result<std::optional<T>, DbError> out{std::optional<T>{}};
-        if (auto r = run_query_one(sql, params, &map_one<T>, &*out); !r) out = r.error();
+        if (auto r = run_query_one(sql, params, &map_one<T>, &*out, false); !r) out = r.error();
+        return out;
+    }
+    // first returns the first row mapped to T, nullopt for none; the rows after it are not looked
+    // at. For a query that picks one row on purpose (ORDER BY ... LIMIT 1); where a second row
+    // would be a bug, one() says so instead, at the price of one more step on SQLite. On
+    // PostgreSQL the server still sends every row: add LIMIT 1.
+    template <class T, class... A>
+    Result<std::optional<T>, DbError> first(Sql sql, const A&... args) {
+        auto params = std::array<detail::Param, sizeof...(A)>{detail::to_param(args)...};
+        Result<std::optional<T>, DbError> out{std::optional<T>{}};
+        if (auto r = run_query_one(sql, params, &map_one<T>, &*out, true); !r) out = r.error();
         return out;
     }
     // insert_returning_id runs an `INSERT ... RETURNING id` (both backends) and returns the id.
@@ -477,9 +488,11 @@ private:
     }
     // run_query_one: when the query gives exactly one row, `map` maps it into `out` (after the
     // connection is given back) and the answer is true; no row leaves `out` alone (false); two or
-    // more is ErrorCode::multiple_rows, a row that does not map ErrorCode::type_mismatch. The row
-    // is one kept per thread, so a point lookup allocates no row.
-    Result<bool, DbError> run_query_one(Sql sql, std::span<const detail::Param> params, RowMapper map, void* out);
+    // more is ErrorCode::multiple_rows, a row that does not map ErrorCode::type_mismatch. With
+    // `first_of_many` the first of several rows is mapped instead (first()). The row is one kept
+    // per thread, so a point lookup allocates no row.
+    Result<bool, DbError> run_query_one(Sql sql, std::span<const detail::Param> params, RowMapper map, void* out,
+                                        bool first_of_many);
     std::shared_ptr<detail::Engine> engine_;
 };
 

@@ -348,7 +348,7 @@ Result<std::vector<Row>, DbError> Database::run_query(Sql sql, std::span<const d
 }
 
 Result<bool, DbError> Database::run_query_one(Sql sql, std::span<const detail::Param> params, RowMapper map,
-                                              void* out) {
+                                              void* out, bool first_of_many) {
     // one() runs on every point lookup: the backend fills this thread's row in place (no row
     // list, no allocation), and the row is mapped after the connection is given back, so a
     // from_row that queries again never waits for the connection it would be holding.
@@ -378,7 +378,7 @@ Result<bool, DbError> Database::run_query_one(Sql sql, std::span<const detail::P
         borrowed = std::move(*acquired);
         conn = borrowed.get();
     }
-    auto found = conn->query_one(sql, params, row);
+    auto found = conn->query_one(sql, params, row, first_of_many);
     if (borrowed) engine_->release(std::move(borrowed));
     if (found && *found && !map(row, out)) found = DbError(ErrorCode::type_mismatch, "row mapping failed");
     return found;

@@ -101,14 +101,14 @@ public:
         return {};
     }
 
-    Result<bool, DbError> query_one(Sql sql, std::span<const Param> params, Row& row) override {
+    Result<bool, DbError> query_one(Sql sql, std::span<const Param> params, Row& row, bool first_of_many) override {
         Prepared* prepared = nullptr;
         auto res = run(sql, params, &prepared);
         if (!res) return res.error();
         ResultGuard g{*res};
         const int ntuples = PQntuples(*res);
         if (ntuples == 0) return false;
-        if (ntuples > 1) return DbError(ErrorCode::multiple_rows, "more than one row");
+        if (ntuples > 1 && !first_of_many) return DbError(ErrorCode::multiple_rows, "more than one row");
         auto& values = RowAccess::values(row);  // the thread's kept row: overwritten in place
         values.resize(static_cast<std::size_t>(PQnfields(*res)));
         if (auto ok = read_row(*res, 0, values); !ok) return ok.error();

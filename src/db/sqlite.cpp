@@ -133,7 +133,7 @@ public:
         return {};
     }
 
-    Result<bool, DbError> query_one(Sql sql, std::span<const Param> params, Row& row) override {
+    Result<bool, DbError> query_one(Sql sql, std::span<const Param> params, Row& row, bool first_of_many) override {
         auto stmt = prepare_and_bind(sql, params);
         if (!stmt) return stmt.error();
         sqlite3_stmt* s = (*stmt)->stmt;
@@ -147,7 +147,7 @@ public:
             for (int c = 0; c < ncol; ++c) read_column_into(s, c, values[static_cast<std::size_t>(c)]);
             RowAccess::set_names(row, (*stmt)->names);
             // One more step tells one row from several; whatever follows a second row is not read.
-            rc = sqlite3_step(s);
+            rc = first_of_many ? SQLITE_DONE : sqlite3_step(s);
             if (rc == SQLITE_ROW) {
                 finish(s);
                 return DbError(ErrorCode::multiple_rows, "more than one row");

@@ -153,6 +153,21 @@ TEST_P(DbBackend, OneAndMappings) {
     ASSERT_FALSE(both);
     EXPECT_EQ(both.error().code(), ErrorCode::multiple_rows);
 
+    // first() takes the first of several rows on purpose; one() on the same query still refuses.
+    auto first = db().first<User>("SELECT id, name, age FROM users ORDER BY name DESC");
+    ASSERT_TRUE(first);
+    ASSERT_TRUE(*first);
+    EXPECT_EQ((*first)->name, "bob");
+    auto first_of_one = db().first<std::string>("SELECT name FROM users WHERE name = ?", "alice");
+    ASSERT_TRUE(first_of_one && *first_of_one);
+    EXPECT_EQ(**first_of_one, "alice");
+    auto first_of_none = db().first<std::string>("SELECT name FROM users WHERE name = ?", "nobody");
+    ASSERT_TRUE(first_of_none);
+    EXPECT_FALSE(*first_of_none);
+    auto still_both = db().one<std::string>("SELECT name FROM users ORDER BY name DESC");
+    ASSERT_FALSE(still_both);
+    EXPECT_EQ(still_both.error().code(), ErrorCode::multiple_rows);
+
     auto tuples = db().query_as<std::tuple<std::string, std::optional<std::int64_t>>>(
         "SELECT name, age FROM users ORDER BY name");
     ASSERT_TRUE(tuples);
