@@ -21,6 +21,7 @@ struct Pin {
     std::size_t depth;  // 1 = the outer transaction, 2+ = savepoints
 };
 thread_local std::vector<Pin> t_pins;
+
 // OneRow: the row one() fills on this thread, kept between lookups (RowAccess). `busy` while a
 // row is being mapped: a lookup nested in a from_row takes a row of its own.
 struct OneRow {
