@@ -129,7 +129,7 @@ std::string serialize_head(const Response& response, bool keep) {
         w.put(value);
         w.put("\r\n"sv);
     }
-    w.put(block);
+    if (!block.empty()) w.put(block);  // an empty view may have no data pointer for memcpy
     for (const auto& cookie : cookies) {
         w.put("Set-Cookie: "sv);
         w.put(cookie);
