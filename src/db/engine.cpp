@@ -38,6 +38,32 @@ Pin* find_pin(const Engine* engine) noexcept {
     return nullptr;
 }
 
+// query_one_acquired: query_one on a connection from acquire(), given back after.
+[[gnu::noinline]] Result<bool, DbError> query_one_acquired(Engine& engine, Sql sql, std::span<const Param> params,
+                                                           Row& row, bool first_of_many) {
+    auto conn = engine.acquire();
+    if (!conn) return conn.error();
+    auto found = (*conn)->query_one(sql, params, row, first_of_many);
+    engine.release(std::move(*conn));
+    return found;
+}
+
+// query_one_into: Database::run_query_one's lookup into `row`, on this thread's transaction or
+// a connection borrowed for the call (SQLite's given back last taken straight from its slot).
+[[gnu::always_inline]] inline Result<bool, DbError> query_one_into(Engine& engine, Sql sql, std::span<const Param> params,
+                                                                   Row& row, bool (*map)(const Row&, void*), void* out,
+                                                                   bool first_of_many) {
+    Pin* pin = t_pins.empty() ? nullptr : find_pin(&engine);
+    Connection* pinned = pin != nullptr ? pin->conn.get() : nullptr;
+    Connection* hot = pinned == nullptr ? engine.take_hot() : nullptr;
+    Result<bool, DbError> found = pinned ? pinned->query_one(sql, params, row, first_of_many)
+                                  : hot  ? hot->query_one(sql, params, row, first_of_many)
+                                         : query_one_acquired(engine, sql, params, row, first_of_many);
+    if (hot != nullptr) engine.give_back(hot);
+    if (found && *found && !map(row, out)) found = DbError(ErrorCode::type_mismatch, "row mapping failed");
+    return found;
+}
+
 Sql begin_sql(Backend backend, Isolation isolation) {
     if (backend == Backend::sqlite) return "BEGIN IMMEDIATE";
     switch (isolation) {
@@ -236,6 +262,16 @@ void Engine::release(std::unique_ptr<Connection> conn) {
     if (waiting_ > 0) freed_.notify_one();
 }
 
+void Engine::give_back(Connection* conn) {
+    // release()'s common case without the unique_ptr: clean, and hot_ free.
+    Connection* empty = nullptr;
+    if (!conn->clean() || !hot_.compare_exchange_strong(empty, conn))
+        return release(std::unique_ptr<Connection>(conn));
+    if (waiting_ == 0) return;
+    std::lock_guard lock(mutex_);
+    freed_.notify_one();
+}
+
 Connection* Engine::pinned() const noexcept {
     Pin* p = find_pin(this);
     return p ? p->conn.get() : nullptr;
@@ -354,35 +390,21 @@ Result<bool, DbError> Database::run_query_one(Sql sql, std::span<const detail::P
     // list, no allocation), and the row is mapped after the connection is given back, so a
     // from_row that queries again never waits for the connection it would be holding.
     if (params.size() != sql.placeholder_count()) return DbError(ErrorCode::bind_mismatch, "argument count differs from placeholders");
-    struct Kept {  // the thread's row, marked busy while it is filled and mapped
-        detail::OneRow* kept;
-        ~Kept() {
-            if (kept == nullptr) return;
-            kept->busy = false;
-            detail::RowAccess::trim(kept->row, detail::kKeptValueBytes);
-        }
-    };
-    detail::OneRow& thread_row = detail::t_one_row;
-    std::optional<Row> own;  // a lookup nested in a from_row: the kept row is still being read
-    Kept kept{thread_row.busy ? nullptr : &thread_row};
-    Row& row = kept.kept ? thread_row.row : own.emplace(detail::RowAccess::blank());
-    if (kept.kept) thread_row.busy = true;
-    detail::RowAccess::clear_failed(row);
-
-    detail::Connection* conn = detail::find_pin(engine_.get()) ? engine_->pinned() : nullptr;
-    std::unique_ptr<detail::Connection> borrowed;
-    if (conn == nullptr && (conn = engine_->take_hot()) != nullptr) {
-        borrowed.reset(conn);
-    } else if (conn == nullptr) {
-        auto acquired = engine_->acquire();
-        if (!acquired) return acquired.error();
-        borrowed = std::move(*acquired);
-        conn = borrowed.get();
+    detail::OneRow& kept = detail::t_one_row;
+    if (kept.busy) {  // a lookup nested in a from_row: the kept row is still being read
+        Row own = detail::RowAccess::blank();
+        return detail::query_one_into(*engine_, sql, params, own, map, out, first_of_many);
     }
-    auto found = conn->query_one(sql, params, row, first_of_many);
-    if (borrowed) engine_->release(std::move(borrowed));
-    if (found && *found && !map(row, out)) found = DbError(ErrorCode::type_mismatch, "row mapping failed");
-    return found;
+    struct Busy {  // the kept row is busy while it is filled and mapped (from_row may throw)
+        detail::OneRow& kept;
+        ~Busy() {
+            kept.busy = false;
+            detail::RowAccess::trim(kept.row, detail::kKeptValueBytes);
+        }
+    } busy{kept};
+    kept.busy = true;
+    detail::RowAccess::clear_failed(kept.row);
+    return detail::query_one_into(*engine_, sql, params, kept.row, map, out, first_of_many);
 }
 
 Result<void, DbError> Database::execute_trusted_script(std::string_view trusted_sql) {

@@ -67,7 +67,7 @@ public:
     Entry* find(std::string_view text, F&& on_stale) {
         // The statement used last is looked at first (a request runs one query again and again),
         // and is confirmed by its text like any other hit.
-        if (last_ != nullptr && text.data() == last_key_ && last_->text == text) return last_;
+        if (auto* hit = find_last(text)) return hit;
         auto it = map_.find(text);
         if (it == map_.end()) return nullptr;
         if (it->second.text == text) return remember(it->first, &it->second);
@@ -75,6 +75,10 @@ public:
         on_stale(it->second.value);
         map_.erase(it);
         return nullptr;
+    }
+    // find_last: the entry used last when it is this literal's (find's first look), or nullptr.
+    Entry* find_last(std::string_view text) const noexcept {
+        return last_ != nullptr && text.data() == last_key_ && last_->text == text ? last_ : nullptr;
     }
     Entry* insert(std::string_view text, T value) {
         last_ = nullptr;
@@ -125,6 +129,9 @@ public:
     virtual bool last_commit_rolled_back() const { return false; }
     // in_transaction: a transaction is open (a stray BEGIN run outside Transaction).
     virtual bool in_transaction() const = 0;
+    // clean: fit to hand to the next caller as it is (not broken, no transaction open): the
+    // pool's check in give_back, one call.
+    virtual bool clean() const { return !broken() && !in_transaction(); }
 
     CoarseClock::time_point last_used{};
 };
@@ -213,8 +220,12 @@ struct RowAccess {
 };
 
 // assign_text / assign_bytes: `out` becomes the value, reusing the string or buffer it holds.
+// (clear and append: `p` never points into `out`, so assign's check for that is not needed.)
 inline void assign_text(Value& out, const char* p, std::size_t n) {
-    if (auto* s = std::get_if<std::string>(&out)) s->assign(p, n);
+    if (auto* s = std::get_if<std::string>(&out)) {
+        s->clear();
+        s->append(p, n);
+    }
     else out.emplace<std::string>(p, n);
 }
 inline void assign_bytes(Value& out, const std::uint8_t* p, std::size_t n) {
@@ -239,6 +250,8 @@ public:
     // connection given back last, or nullptr (then acquire()).
     Connection* take_hot() noexcept { return url_.backend == Backend::sqlite ? hot_.exchange(nullptr) : nullptr; }
     void release(std::unique_ptr<Connection> conn);
+    // give_back: release() for a connection take_hot() gave (owned again by the pool).
+    void give_back(Connection* conn);
     // pinned: this thread's transaction connection on this engine, or nullptr.
     Connection* pinned() const noexcept;
     // pinned_depth: this thread's transaction depth on this engine (0 = none).

@@ -95,23 +95,25 @@ public:
             if (!cached) return cached.error();
             if ((*cached)->joins_group) return execute_grouped(sql, params);
         }
-        auto stmt = prepare_and_bind(sql, params);
-        if (!stmt) return stmt.error();
+        DbError error;
+        Cached* stmt = prepare_and_bind(sql, params, error);
+        if (stmt == nullptr) return error;
         start_deadline();
         int rc;
-        while ((rc = sqlite3_step((*stmt)->stmt)) == SQLITE_ROW) {
+        while ((rc = sqlite3_step(stmt->stmt)) == SQLITE_ROW) {
         }
         Result<std::int64_t, DbError> out = rc == SQLITE_DONE ? Result<std::int64_t, DbError>(sqlite3_changes64(db_))
                                                               : Result<std::int64_t, DbError>(sqlite_error(db_, rc));
-        finish((*stmt)->stmt);
+        finish(stmt->stmt);
         return out;
     }
 
     Result<void, DbError> query(Sql sql, std::span<const Param> params, std::size_t max_rows,
                                 std::vector<Row>& rows) override {
-        auto stmt = prepare_and_bind(sql, params);
-        if (!stmt) return stmt.error();
-        sqlite3_stmt* s = (*stmt)->stmt;
+        DbError error;
+        Cached* stmt = prepare_and_bind(sql, params, error);
+        if (stmt == nullptr) return error;
+        sqlite3_stmt* s = stmt->stmt;
         start_deadline();
         const int ncol = sqlite3_column_count(s);
         int rc;
@@ -121,8 +123,13 @@ public:
                 return DbError(ErrorCode::too_large, "more rows than kMaxRows");
             }
             std::vector<Value> values(static_cast<std::size_t>(ncol));
-            for (int c = 0; c < ncol; ++c) read_column_into(s, c, values[static_cast<std::size_t>(c)]);
-            rows.emplace_back((*stmt)->names, std::move(values));
+            for (int c = 0; c < ncol; ++c) {
+                if (!read_column_into(s, c, values[static_cast<std::size_t>(c)])) {
+                    finish(s);
+                    return out_of_memory();
+                }
+            }
+            rows.emplace_back(stmt->names, std::move(values));
         }
         if (rc != SQLITE_DONE) {
             auto err = sqlite_error(db_, rc);
@@ -134,9 +141,10 @@ public:
     }
 
     Result<bool, DbError> query_one(Sql sql, std::span<const Param> params, Row& row, bool first_of_many) override {
-        auto stmt = prepare_and_bind(sql, params);
-        if (!stmt) return stmt.error();
-        sqlite3_stmt* s = (*stmt)->stmt;
+        DbError error;
+        Cached* stmt = prepare_and_bind(sql, params, error);
+        if (stmt == nullptr) return error;
+        sqlite3_stmt* s = stmt->stmt;
         start_deadline();
         int rc = sqlite3_step(s);
         const bool found = rc == SQLITE_ROW;
@@ -144,8 +152,13 @@ public:
             const int ncol = sqlite3_column_count(s);
             auto& values = RowAccess::values(row);  // the thread's kept row: overwritten in place
             values.resize(static_cast<std::size_t>(ncol));
-            for (int c = 0; c < ncol; ++c) read_column_into(s, c, values[static_cast<std::size_t>(c)]);
-            RowAccess::set_names(row, (*stmt)->names);
+            for (int c = 0; c < ncol; ++c) {
+                if (!read_column_into(s, c, values[static_cast<std::size_t>(c)])) {
+                    finish(s);
+                    return out_of_memory();
+                }
+            }
+            RowAccess::set_names(row, stmt->names);
             // One more step tells one row from several; whatever follows a second row is not read.
             rc = first_of_many ? SQLITE_DONE : sqlite3_step(s);
             if (rc == SQLITE_ROW) {
@@ -188,6 +201,7 @@ public:
     bool broken() const override { return false; }
     Result<void, DbError> check_health() override { return {}; }
     bool in_transaction() const override { return sqlite3_get_autocommit(db_) == 0; }
+    bool clean() const override { return sqlite3_get_autocommit(db_) != 0; }  // never broken
 
     Result<void, DbError> configure() {
         // PRAGMAs take no parameters; these texts are fixed.
@@ -255,7 +269,14 @@ private:
 
     static void finalize(Cached& c) { sqlite3_finalize(c.stmt); }
 
+    // prepare: the cached statement for `sql`, prepared on its first use. The statement used
+    // last is looked up inline (a request runs one query again and again).
     Result<Cached*, DbError> prepare(Sql sql) {
+        if (auto* hit = cache_.find_last(sql.text())) return &hit->value;
+        return prepare_new(sql);
+    }
+
+    [[gnu::noinline]] Result<Cached*, DbError> prepare_new(Sql sql) {
         if (auto* hit = cache_.find(sql.text(), finalize)) return &hit->value;
         if (cache_.size() >= options_.statement_cache_size) cache_.clear(finalize);
         sqlite3_stmt* stmt = nullptr;
@@ -284,22 +305,34 @@ private:
         return &cache_.insert(text, Cached{stmt, std::move(names), group})->value;
     }
 
-    Result<Cached*, DbError> prepare_and_bind(Sql sql, std::span<const Param> params) {
-        auto cached = prepare(sql);
-        if (!cached) return cached.error();
-        sqlite3_stmt* s = (*cached)->stmt;
-        if (auto bound = bind(s, params); !bound) {
+    // prepare_and_bind: the statement with `params` bound, in the writers' turn if it writes; or
+    // nullptr and `error` (the statement reset). Every statement it returns ends with finish().
+    [[gnu::always_inline]] Cached* prepare_and_bind(Sql sql, std::span<const Param> params, DbError& error) {
+        Cached* cached;
+        if (auto* hit = cache_.find_last(sql.text())) {
+            cached = &hit->value;
+        } else if (auto prepared = prepare_new(sql)) {
+            cached = *prepared;
+        } else {
+            error = prepared.error();
+            return nullptr;
+        }
+        sqlite3_stmt* s = cached->stmt;
+        if (const int rc = bind(s, params); rc != SQLITE_OK) {
+            error = sqlite_error(db_, rc);
             finish(s);
-            return bound.error();
+            return nullptr;
         }
         if (!sqlite3_stmt_readonly(s) && sqlite3_get_autocommit(db_) != 0 && !enter_gate()) {
             finish(s);
-            return gate_timeout();
+            error = gate_timeout();
+            return nullptr;
         }
         return cached;
     }
 
-    Result<void, DbError> bind(sqlite3_stmt* s, std::span<const Param> params) {
+    // bind: SQLITE_OK, or the code of the first binding SQLite refused (sqlite_error() reads it).
+    static int bind(sqlite3_stmt* s, std::span<const Param> params) {
         for (std::size_t i = 0; i < params.size(); ++i) {
             const Param& p = params[i];
             const int at = static_cast<int>(i + 1);
@@ -318,9 +351,9 @@ private:
                                         : sqlite3_bind_blob64(s, at, p.blob.data(), p.blob.size(), SQLITE_STATIC);
                     break;
             }
-            if (rc != SQLITE_OK) return sqlite_error(db_, rc);
+            if (rc != SQLITE_OK) return rc;
         }
-        return {};
+        return SQLITE_OK;
     }
 
     // --- Group commit (engine.hpp, WriterGate) ---
@@ -402,8 +435,8 @@ private:
         if (!cached) return cached.error();
         sqlite3_stmt* s = (*cached)->stmt;
         Result<std::int64_t, DbError> out = std::int64_t{0};
-        if (auto bound = bind(s, w.params); !bound) {
-            out = bound.error();
+        if (const int bound = bind(s, w.params); bound != SQLITE_OK) {
+            out = sqlite_error(db_, bound);
         } else {
             start_deadline();
             int rc;
@@ -435,25 +468,36 @@ private:
     }
 
     // read_column_into: column c into `out`, whatever it held before (a kept row's string or
-    // buffer is reused).
-    static void read_column_into(sqlite3_stmt* s, int c, Value& out) {
-        switch (sqlite3_column_type(s, c)) {
-            case SQLITE_INTEGER: out.emplace<std::int64_t>(sqlite3_column_int64(s, c)); break;
-            case SQLITE_FLOAT: out.emplace<double>(sqlite3_column_double(s, c)); break;
+    // buffer is reused); false when SQLite ran out of memory making the value readable.
+    // The column is read through its sqlite3_value: one lookup instead of one per call
+    // (sqlite3_column_type, _text and _bytes each find the column and check for a failed
+    // allocation again). SQLite calls such a value unprotected, safe only without concurrent use of
+    // the connection: this one is opened NOMUTEX and used by one thread at a time anyway. A failed
+    // allocation leaves the connection's flag set; the sqlite3_reset that follows clears it.
+    [[gnu::always_inline]] static bool read_column_into(sqlite3_stmt* s, int c, Value& out) {
+        sqlite3_value* v = sqlite3_column_value(s, c);
+        switch (sqlite3_value_type(v)) {
+            case SQLITE_INTEGER: out.emplace<std::int64_t>(sqlite3_value_int64(v)); break;
+            case SQLITE_FLOAT: out.emplace<double>(sqlite3_value_double(v)); break;
             case SQLITE_TEXT: {
-                auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s, c));
-                assign_text(out, p ? p : "", p ? static_cast<std::size_t>(sqlite3_column_bytes(s, c)) : 0);
+                auto* p = reinterpret_cast<const char*>(sqlite3_value_text(v));  // before _bytes (SQLite's rule)
+                const auto n = static_cast<std::size_t>(sqlite3_value_bytes(v));
+                if (p == nullptr && n > 0) return false;
+                assign_text(out, p ? p : "", p ? n : 0);
                 break;
             }
             case SQLITE_BLOB: {
-                auto* p = static_cast<const std::uint8_t*>(sqlite3_column_blob(s, c));
-                assign_bytes(out, p, p ? static_cast<std::size_t>(sqlite3_column_bytes(s, c)) : 0);
+                auto* p = static_cast<const std::uint8_t*>(sqlite3_value_blob(v));
+                const auto n = static_cast<std::size_t>(sqlite3_value_bytes(v));
+                if (p == nullptr && n > 0) return false;
+                assign_bytes(out, p, p ? n : 0);
                 break;
             }
             default: out.emplace<std::monostate>(); break;
         }
+        return true;
     }
-
+    static DbError out_of_memory() { return DbError(ErrorCode::internal, "sqlite: out of memory reading a column"); }
 
     sqlite3* db_;
     Options options_;

@@ -309,6 +309,23 @@ TEST_P(DbBackend, StrayBeginDoesNotLeakIntoThePool) {
     EXPECT_EQ(**db().one<std::int64_t>("SELECT COUNT(*) FROM users"), 1);
 }
 
+// one() gives SQLite's connection straight back to the slot it took it from (give_back): a
+// transaction left open by the statement still sends it through release()'s ROLLBACK.
+TEST_P(DbBackend, StrayBeginThroughOneDoesNotLeakIntoThePool) {
+    make_schema(db(), pg());
+    for (int round = 0; round < 2; ++round) {  // the second round on the connection the first gave back
+        SCOPED_TRACE(round);
+        auto begun = db().one<std::int64_t>("BEGIN");
+        ASSERT_TRUE(begun) << begun.error().diagnostic_for_log();
+        EXPECT_FALSE(*begun);
+        ASSERT_TRUE(db().execute("INSERT INTO users (name) VALUES (?)", "stray-" + std::to_string(round)));
+        auto tx = db().transaction();
+        ASSERT_TRUE(tx) << tx.error().diagnostic_for_log();
+        ASSERT_TRUE(tx->rollback());
+    }
+    EXPECT_EQ(**db().one<std::int64_t>("SELECT COUNT(*) FROM users"), 2);
+}
+
 TEST_P(DbBackend, PoolReplacesAConnectionTheServerDropped) {
     if (!pg()) GTEST_SKIP() << "PostgreSQL only: the server ends the session";
     for (const bool health_check : {true, false}) {
