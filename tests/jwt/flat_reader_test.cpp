@@ -189,6 +189,64 @@ TEST(FlatReader, SameVerdictAndMembersAsTheDomReader) {
     }
 }
 
+void expect_same_as_dom(ObjectReader& reader, const std::string& json) {
+    auto fast = reader.read(json);
+    auto dom = parse_json_object(json);
+    ASSERT_EQ(static_cast<bool>(fast), static_cast<bool>(dom));
+    if (!dom) {
+        EXPECT_EQ(error_name(fast.error()), error_name(dom.error()));
+        return;
+    }
+    EXPECT_EQ(reader.top_level_count(), dom->size());
+    for (const auto& [text, name] : kKept) expect_same_member(dom->if_contains(text), reader[name]);
+}
+
+// The string scan takes 16 bytes, then 8, then one at a time: an odd byte (or a harmless edge
+// byte) at every place of strings of every length up to 40, as a name and as a value.
+TEST(FlatReader, EveryOddByteAtEveryPlaceOfAString) {
+    auto reader = std::make_unique<ObjectReader>();
+    const char odd[] = {'\x00', '\x01', '\x1f', ' ', '"', '\\', '~', '\x7f', '\x80', '\xc3', '\xff'};
+    for (std::size_t size = 0; size <= 40; ++size) {
+        for (std::size_t at = 0; at < size; ++at) {
+            for (char c : odd) {
+                std::string text(size, 'x');
+                text[at] = c;
+                SCOPED_TRACE(testing::Message() << "size " << size << " byte " << int(static_cast<unsigned char>(c))
+                                                << " at " << at);
+                expect_same_as_dom(*reader, "{\"sub\":\"" + text + "\",\"exp\":1}");
+                expect_same_as_dom(*reader, "{\"" + text + "\":\"v\",\"jti\":\"" + text + "\"}");
+            }
+        }
+    }
+}
+
+// A kept name is read with its colon from one 8-byte load: near the end of the document (less
+// than 8 bytes after the quote), without its colon next, or beside a name it is a prefix of,
+// the general string path reads it, and the verdict is the DOM reader's either way.
+TEST(FlatReader, KeptNameAtEveryDistanceFromTheEnd) {
+    auto reader = std::make_unique<ObjectReader>();
+    std::vector<std::string> docs;
+    for (const auto& [text, name] : kKept) {
+        const std::string n(text);
+        for (const std::string value : {"1", "\"\"", "\"abc\"", "true", "null", "1234567890"}) {
+            docs.push_back("{\"" + n + "\":" + value + "}");
+            docs.push_back("{\"" + n + "\" :" + value + "}");
+            docs.push_back("{\"" + n + "\"" + value + "}");
+            docs.push_back("{\"" + n + "\":" + value);
+            docs.push_back("{\"" + n + "\":" + value + ",\"" + n + "\":" + value + "}");
+            docs.push_back("{\"" + n + "x\":" + value + ",\"" + n + "\":" + value + "}");
+            docs.push_back("{\"" + n.substr(0, n.size() - 1) + "\":" + value + ",\"" + n + "\":" + value + "}");
+        }
+        docs.push_back("{\"" + n);
+        docs.push_back("{\"" + n + "\"");
+        docs.push_back("{\"" + n + "\":");
+    }
+    for (const std::string& doc : docs) {
+        SCOPED_TRACE(doc);
+        expect_same_as_dom(*reader, doc);
+    }
+}
+
 TEST(FlatReader, AReadAfterARefusalStartsClean) {
     auto reader = std::make_unique<ObjectReader>();
     ASSERT_TRUE(reader->read(R"({"sub":"a","exp":1,"fresh":true})"));
