@@ -262,12 +262,7 @@ void Engine::release(std::unique_ptr<Connection> conn) {
     if (waiting_ > 0) freed_.notify_one();
 }
 
-void Engine::give_back(Connection* conn) {
-    // release()'s common case without the unique_ptr: clean, and hot_ free.
-    Connection* empty = nullptr;
-    if (!conn->clean() || !hot_.compare_exchange_strong(empty, conn))
-        return release(std::unique_ptr<Connection>(conn));
-    if (waiting_ == 0) return;
+void Engine::notify_waiter() {
     std::lock_guard lock(mutex_);
     freed_.notify_one();
 }

@@ -220,12 +220,8 @@ struct RowAccess {
 };
 
 // assign_text / assign_bytes: `out` becomes the value, reusing the string or buffer it holds.
-// (clear and append: `p` never points into `out`, so assign's check for that is not needed.)
-inline void assign_text(Value& out, const char* p, std::size_t n) {
-    if (auto* s = std::get_if<std::string>(&out)) {
-        s->clear();
-        s->append(p, n);
-    }
+[[gnu::always_inline]] inline void assign_text(Value& out, const char* p, std::size_t n) {
+    if (auto* s = std::get_if<std::string>(&out)) s->assign(p, n);
     else out.emplace<std::string>(p, n);
 }
 inline void assign_bytes(Value& out, const std::uint8_t* p, std::size_t n) {
@@ -250,8 +246,13 @@ public:
     // connection given back last, or nullptr (then acquire()).
     Connection* take_hot() noexcept { return url_.backend == Backend::sqlite ? hot_.exchange(nullptr) : nullptr; }
     void release(std::unique_ptr<Connection> conn);
-    // give_back: release() for a connection take_hot() gave (owned again by the pool).
-    void give_back(Connection* conn);
+    // give_back: release() for a connection take_hot() gave (owned again by the pool): back
+    // into hot_ when it is clean and hot_ is empty (a waiter, if any, signalled), else release().
+    void give_back(Connection* conn) {
+        Connection* empty = nullptr;
+        if (!conn->clean() || !hot_.compare_exchange_strong(empty, conn)) return release(std::unique_ptr<Connection>(conn));
+        if (waiting_ != 0) notify_waiter();
+    }
     // pinned: this thread's transaction connection on this engine, or nullptr.
     Connection* pinned() const noexcept;
     // pinned_depth: this thread's transaction depth on this engine (0 = none).
@@ -262,6 +263,7 @@ public:
 
 private:
     Result<std::unique_ptr<Connection>, DbError> connect();
+    void notify_waiter();  // under the mutex
     // checked: an idle connection, health-checked when it has been idle for long, else a fresh one.
     Result<std::unique_ptr<Connection>, DbError> checked(std::unique_ptr<Connection> conn);
     ParsedUrl url_;

@@ -95,9 +95,8 @@ public:
             if (!cached) return cached.error();
             if ((*cached)->joins_group) return execute_grouped(sql, params);
         }
-        DbError error;
-        Cached* stmt = prepare_and_bind(sql, params, error);
-        if (stmt == nullptr) return error;
+        Cached* stmt = prepare_and_bind(sql, params);
+        if (stmt == nullptr) return std::move(error_);
         start_deadline();
         int rc;
         while ((rc = sqlite3_step(stmt->stmt)) == SQLITE_ROW) {
@@ -110,9 +109,8 @@ public:
 
     Result<void, DbError> query(Sql sql, std::span<const Param> params, std::size_t max_rows,
                                 std::vector<Row>& rows) override {
-        DbError error;
-        Cached* stmt = prepare_and_bind(sql, params, error);
-        if (stmt == nullptr) return error;
+        Cached* stmt = prepare_and_bind(sql, params);
+        if (stmt == nullptr) return std::move(error_);
         sqlite3_stmt* s = stmt->stmt;
         start_deadline();
         const int ncol = sqlite3_column_count(s);
@@ -141,9 +139,8 @@ public:
     }
 
     Result<bool, DbError> query_one(Sql sql, std::span<const Param> params, Row& row, bool first_of_many) override {
-        DbError error;
-        Cached* stmt = prepare_and_bind(sql, params, error);
-        if (stmt == nullptr) return error;
+        Cached* stmt = prepare_and_bind(sql, params);
+        if (stmt == nullptr) return std::move(error_);
         sqlite3_stmt* s = stmt->stmt;
         start_deadline();
         int rc = sqlite3_step(s);
@@ -151,9 +148,10 @@ public:
         if (found) {
             const int ncol = sqlite3_column_count(s);
             auto& values = RowAccess::values(row);  // the thread's kept row: overwritten in place
-            values.resize(static_cast<std::size_t>(ncol));
+            if (values.size() != static_cast<std::size_t>(ncol)) values.resize(static_cast<std::size_t>(ncol));
+            Value* slots = values.data();
             for (int c = 0; c < ncol; ++c) {
-                if (!read_column_into(s, c, values[static_cast<std::size_t>(c)])) {
+                if (!read_column_into(s, c, slots[c])) {
                     finish(s);
                     return out_of_memory();
                 }
@@ -173,16 +171,11 @@ public:
         }
         // A lookup by numbers alone leaves no pointer into the caller's memory bound (the next
         // call binds every placeholder again), so the bindings need no clearing.
-        if (binds_pointers(params)) finish(s);
+        if (binds_pointers_) finish(s);
         else finish_no_clear(s);
         return found;
     }
 
-    static bool binds_pointers(std::span<const Param> params) noexcept {
-        for (const Param& p : params)
-            if (p.kind == Param::Kind::text || p.kind == Param::Kind::blob) return true;
-        return false;
-    }
 
     Result<void, DbError> script(std::string_view trusted_sql) override {
         std::string text(trusted_sql);  // sqlite3_exec needs NUL termination
@@ -306,33 +299,35 @@ private:
     }
 
     // prepare_and_bind: the statement with `params` bound, in the writers' turn if it writes; or
-    // nullptr and `error` (the statement reset). Every statement it returns ends with finish().
-    [[gnu::always_inline]] Cached* prepare_and_bind(Sql sql, std::span<const Param> params, DbError& error) {
+    // nullptr and the error in error_ (the statement reset; no DbError is built on success). Every
+    // statement it returns ends with finish().
+    [[gnu::always_inline]] Cached* prepare_and_bind(Sql sql, std::span<const Param> params) {
         Cached* cached;
         if (auto* hit = cache_.find_last(sql.text())) {
             cached = &hit->value;
         } else if (auto prepared = prepare_new(sql)) {
             cached = *prepared;
         } else {
-            error = prepared.error();
+            error_ = prepared.error();
             return nullptr;
         }
         sqlite3_stmt* s = cached->stmt;
         if (const int rc = bind(s, params); rc != SQLITE_OK) {
-            error = sqlite_error(db_, rc);
+            error_ = sqlite_error(db_, rc);
             finish(s);
             return nullptr;
         }
         if (!sqlite3_stmt_readonly(s) && sqlite3_get_autocommit(db_) != 0 && !enter_gate()) {
             finish(s);
-            error = gate_timeout();
+            error_ = gate_timeout();
             return nullptr;
         }
         return cached;
     }
 
     // bind: SQLITE_OK, or the code of the first binding SQLite refused (sqlite_error() reads it).
-    static int bind(sqlite3_stmt* s, std::span<const Param> params) {
+    int bind(sqlite3_stmt* s, std::span<const Param> params) {
+        binds_pointers_ = false;
         for (std::size_t i = 0; i < params.size(); ++i) {
             const Param& p = params[i];
             const int at = static_cast<int>(i + 1);
@@ -343,9 +338,11 @@ private:
                 case Param::Kind::timestamp: rc = sqlite3_bind_int64(s, at, p.integer); break;
                 case Param::Kind::real: rc = sqlite3_bind_double(s, at, p.real); break;
                 case Param::Kind::text:
+                    binds_pointers_ = true;
                     rc = sqlite3_bind_text64(s, at, p.text.data(), p.text.size(), SQLITE_STATIC, SQLITE_UTF8);
                     break;
                 case Param::Kind::blob:
+                    binds_pointers_ = true;
                     // A zero-length blob with a null pointer would bind NULL; keep it a blob.
                     rc = p.blob.empty() ? sqlite3_bind_zeroblob(s, at, 0)
                                         : sqlite3_bind_blob64(s, at, p.blob.data(), p.blob.size(), SQLITE_STATIC);
@@ -508,6 +505,8 @@ private:
     std::vector<WriterGate::GroupWrite*> pending_;  // run_group: writes still to run
     std::vector<WriterGate::GroupWrite*> ran_;      // run_group: run in the open transaction
     CoarseClock::time_point deadline_ = CoarseClock::time_point::max();
+    DbError error_;  // prepare_and_bind's error, moved out by its caller
+    bool binds_pointers_ = false;  // bind() bound a text or blob (a view of the caller's memory)
 };
 
 }  // namespace
