@@ -61,6 +61,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (!dom) return require(fast.error() == dom.error()), 0;
     require(reader.top_level_count() == dom->size());
     for (const auto& [text, name] : kNames) same_member(dom->if_contains(text), reader[name], reader);
+    // Strings borrowed from the input (as Manager::verify reads claims): the same members.
+    static ObjectReader borrowing;
+    require(static_cast<bool>(borrowing.read(input, ObjectReader::Strings::borrowed)));
+    require(borrowing.top_level_count() == dom->size());
+    for (const auto& [text, name] : kNames) same_member(dom->if_contains(text), borrowing[name], borrowing);
     for (std::int64_t now : {0LL, 1'700'000'000LL}) {
         for (const char* aud : {"aud", "api"}) {
             Validation v{now, std::chrono::seconds(30), "iss", aud};

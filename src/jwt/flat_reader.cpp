@@ -303,10 +303,10 @@ private:
 
 }  // namespace
 
-bool ObjectReader::read_flat(std::string_view json) noexcept {
-    // The kept strings must outlive the caller's buffer, as the general parser's do.
-    std::memcpy(arena_.data(), json.data(), json.size());
-    const char* const base = arena_.data();
+bool ObjectReader::read_flat(std::string_view json, Strings strings) noexcept {
+    // Copied, the kept strings outlive the caller's buffer, as the general parser's do.
+    if (strings == Strings::copied) std::memcpy(arena_.data(), json.data(), json.size());
+    const char* const base = strings == Strings::copied ? arena_.data() : json.data();
     Cursor in(base, base + json.size());
     if (!in.eat('{')) return false;
     std::size_t count = 0;

@@ -111,7 +111,8 @@ Result<Claims, JwtError> Manager::verify(std::string_view token, TokenType expec
         ObjectReader reader;
         DecodedToken decoded;
         if (auto ok = verify_token(token, keys_, reader, decoded); !ok) return ok.error();
-        if (auto ok = reader.read(decoded.payload_json); !ok) return ok.error();
+        // Borrowed: `decoded` outlives every use of the reader's strings below.
+        if (auto ok = reader.read(decoded.payload_json, ObjectReader::Strings::borrowed); !ok) return ok.error();
         Validation validation{now(), config_.leeway, config_.issuer, config_.audience};
         if (auto ok = check_registered(registered_claims(reader), validation); !ok) return ok.error();
 

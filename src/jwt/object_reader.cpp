@@ -207,11 +207,11 @@ private:
 
 }  // namespace
 
-Result<void, JwtError> ObjectReader::read(std::string_view untrusted_json) noexcept {
+Result<void, JwtError> ObjectReader::read(std::string_view untrusted_json, Strings strings) noexcept {
     members_.fill(Member{});
     top_level_ = 0;
     if (untrusted_json.size() > kArena) return JwtError::too_large;
-    if (read_flat(untrusted_json)) return {};
+    if (read_flat(untrusted_json, strings)) return {};
     members_.fill(Member{});  // whatever the fast path kept before it gave up
     top_level_ = 0;
     State state(*this);

@@ -45,9 +45,14 @@ struct Member {
 
 class ObjectReader {
 public:
+    // Strings: where the kept strings live. copied: in the reader (valid while it lives);
+    // borrowed: in untrusted_json itself when the fast path reads it (so valid while both the
+    // reader and the caller's buffer live), saving a copy of a claim set on every verify.
+    enum class Strings : std::uint8_t { copied, borrowed };
+
     // read parses untrusted_json (at most kMaxTokenSize bytes); errors as parse_json_object:
     // too_large, duplicate_name (at any depth), malformed (syntax, limits, not an object).
-    Result<void, JwtError> read(std::string_view untrusted_json) noexcept;
+    Result<void, JwtError> read(std::string_view untrusted_json, Strings strings = Strings::copied) noexcept;
 
     const Member& operator[](Name n) const noexcept { return members_[static_cast<std::size_t>(n)]; }
     // top_level_count: how many members the root object has, kept or not.
@@ -63,7 +68,7 @@ private:
     friend struct State;
     // read_flat: the fast path for the usual claim set (flat_reader.cpp). True when it read
     // the whole document; false when it gave up, and read() then runs the general parser.
-    bool read_flat(std::string_view json) noexcept;
+    bool read_flat(std::string_view json, Strings strings) noexcept;
 
     static constexpr std::size_t kArena = kMaxTokenSize;
     static constexpr std::size_t kMaxKeys = kMaxTokenSize / 4;  // `"":0,` is the shortest member

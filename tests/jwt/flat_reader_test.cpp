@@ -247,6 +247,43 @@ TEST(FlatReader, KeptNameAtEveryDistanceFromTheEnd) {
     }
 }
 
+// Strings::borrowed (Manager::verify's claims): the same verdict and members as a copying read,
+// with the fast path's strings inside the caller's buffer and the general parser's in the reader.
+TEST(FlatReader, BorrowedStringsReadAsCopiedOnes) {
+    auto copying = std::make_unique<ObjectReader>();
+    auto borrowing = std::make_unique<ObjectReader>();
+    const std::string docs[] = {
+        R"({"sub":"alice","iss":"bulwark","aud":"api","exp":1700000900,"jti":"0123456789abcdefghijkl"})",
+        R"({"sub":"a\u0062c","exp":1})",           // an escape: the general parser's, copied
+        R"({"aud":["x","api"],"sub":"s"})",          // nested: the general parser's
+        R"({"sub":"a","sub":"b"})", "", "{", "[]",  // refused alike
+    };
+    for (const std::string& doc : docs) {
+        SCOPED_TRACE(doc);
+        const std::string buffer = doc;  // the caller's buffer
+        auto a = copying->read(doc);
+        auto b = borrowing->read(buffer, ObjectReader::Strings::borrowed);
+        ASSERT_EQ(static_cast<bool>(a), static_cast<bool>(b));
+        if (!a) {
+            EXPECT_EQ(a.error(), b.error());
+            continue;
+        }
+        EXPECT_EQ(copying->top_level_count(), borrowing->top_level_count());
+        for (const auto& [text, name] : kKept) {
+            const Member& x = (*copying)[name];
+            const Member& y = (*borrowing)[name];
+            EXPECT_EQ(x.kind, y.kind) << text;
+            EXPECT_EQ(x.text, y.text) << text;
+            EXPECT_EQ(x.i, y.i) << text;
+            EXPECT_EQ(x.count, y.count) << text;
+        }
+    }
+    ASSERT_TRUE(borrowing->read(docs[0], ObjectReader::Strings::borrowed));
+    const std::string_view sub = (*borrowing)[Name::sub].text;
+    EXPECT_TRUE(sub.data() >= docs[0].data() && sub.data() < docs[0].data() + docs[0].size())
+        << "the fast path's strings point into the caller's buffer";
+}
+
 TEST(FlatReader, AReadAfterARefusalStartsClean) {
     auto reader = std::make_unique<ObjectReader>();
     ASSERT_TRUE(reader->read(R"({"sub":"a","exp":1,"fresh":true})"));
