@@ -39,7 +39,7 @@ Pin* find_pin(const Engine* engine) noexcept {
 }
 
 // query_one_acquired: query_one on a connection from acquire(), given back after.
-[[gnu::noinline]] Result<bool, DbError> query_one_acquired(Engine& engine, Sql sql, std::span<const Param> params,
+[[gnu::noinline]] Result<bool, DbError> query_one_acquired(Engine& engine, const Sql& sql, std::span<const Param> params,
                                                            Row& row, bool first_of_many) {
     auto conn = engine.acquire();
     if (!conn) return conn.error();
@@ -50,7 +50,7 @@ Pin* find_pin(const Engine* engine) noexcept {
 
 // query_one_into: Database::run_query_one's lookup into `row`, on this thread's transaction or
 // a connection borrowed for the call (SQLite's given back last taken straight from its slot).
-[[gnu::always_inline]] inline Result<bool, DbError> query_one_into(Engine& engine, Sql sql, std::span<const Param> params,
+[[gnu::always_inline]] inline Result<bool, DbError> query_one_into(Engine& engine, const Sql& sql, std::span<const Param> params,
                                                                    Row& row, bool (*map)(const Row&, void*), void* out,
                                                                    bool first_of_many) {
     Pin* pin = t_pins.empty() ? nullptr : find_pin(&engine);

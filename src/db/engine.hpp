@@ -118,7 +118,7 @@ public:
     // exactly one row and answers true; false for none; a second row is ErrorCode::multiple_rows
     // (found by stepping once more, the rows after it are not read).
     // With first_of_many, the first of several rows is the answer (no further step; Database::first).
-    virtual Result<bool, DbError> query_one(Sql sql, std::span<const Param> params, Row& row, bool first_of_many) = 0;
+    virtual Result<bool, DbError> query_one(const Sql& sql, std::span<const Param> params, Row& row, bool first_of_many) = 0;
     virtual Result<void, DbError> script(std::string_view trusted_sql) = 0;
     // broken: the connection cannot be reused (the pool drops it).
     virtual bool broken() const = 0;

@@ -101,7 +101,7 @@ public:
         return {};
     }
 
-    Result<bool, DbError> query_one(Sql sql, std::span<const Param> params, Row& row, bool first_of_many) override {
+    Result<bool, DbError> query_one(const Sql& sql, std::span<const Param> params, Row& row, bool first_of_many) override {
         Prepared* prepared = nullptr;
         auto res = run(sql, params, &prepared);
         if (!res) return res.error();

@@ -138,7 +138,7 @@ public:
         return {};
     }
 
-    Result<bool, DbError> query_one(Sql sql, std::span<const Param> params, Row& row, bool first_of_many) override {
+    Result<bool, DbError> query_one(const Sql& sql, std::span<const Param> params, Row& row, bool first_of_many) override {
         Cached* stmt = prepare_and_bind(sql, params);
         if (stmt == nullptr) return std::move(error_);
         sqlite3_stmt* s = stmt->stmt;
