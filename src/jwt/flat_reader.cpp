@@ -346,7 +346,7 @@ bool ObjectReader::read_flat(std::string_view json, Strings strings) noexcept {
             ++count;
             // Written in place: a whole Member built on the stack and copied over stalls on
             // store forwarding, which cost more than the rest of the parse.
-            Member& m = name ? members_[static_cast<std::size_t>(*name)] : unkept;
+            Member& m = name ? members_.m[static_cast<std::size_t>(*name)] : unkept;
             if (in.peek('"')) {
                 m.kind = Kind::string;
                 if (!in.string(m.text)) return false;

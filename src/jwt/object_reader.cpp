@@ -6,6 +6,7 @@
 #include <boost/json/basic_parser_impl.hpp>
 
 #include <cstring>
+#include <memory>
 
 namespace bulwark::jwt {
 namespace {
@@ -41,7 +42,7 @@ struct ObjectReader::State {
     std::array<char, kArena>& arena() { return r.arena_; }
     std::array<KeyRef, kMaxKeys>& keys() { return r.keys_; }
     std::array<KeyRef, kMaxElements>& element_list() { return r.elements_; }
-    std::array<Member, kNameCount>& members() { return r.members_; }
+    std::array<Member, kNameCount>& members() { return r.members_.m; }
     std::size_t& top_level() { return r.top_level_; }
 
     bool append(std::string_view s) {
@@ -56,12 +57,12 @@ struct ObjectReader::State {
     bool in_kept_array() const { return depth == 2 && array_of && !frames[1].is_object; }
 
     Member* value_slot() {
-        if (at_root_value() && current) return &r.members_[static_cast<std::size_t>(*current)];
+        if (at_root_value() && current) return &r.members_.m[static_cast<std::size_t>(*current)];
         return nullptr;
     }
     // scalar records a non-string value: kept at the root, or spoiling a kept array.
     Member* scalar(Kind kind) {
-        if (in_kept_array()) r.members_[static_cast<std::size_t>(*array_of)].all_strings = false;
+        if (in_kept_array()) r.members_.m[static_cast<std::size_t>(*array_of)].all_strings = false;
         Member* m = value_slot();
         if (m) m->kind = kind;
         return m;
@@ -69,7 +70,7 @@ struct ObjectReader::State {
     bool open(bool is_object) {
         if (depth >= frames.size()) return false;
         if (depth == 0) root_object = is_object;
-        if (in_kept_array()) r.members_[static_cast<std::size_t>(*array_of)].all_strings = false;
+        if (in_kept_array()) r.members_.m[static_cast<std::size_t>(*array_of)].all_strings = false;
         if (Member* m = value_slot()) {
             m->kind = is_object ? Kind::object : Kind::array;
             // Only aud is read as an array (of audiences), so only its elements are kept.
@@ -208,11 +209,11 @@ private:
 }  // namespace
 
 Result<void, JwtError> ObjectReader::read(std::string_view untrusted_json, Strings strings) noexcept {
-    members_.fill(Member{});
+    std::construct_at(&members_.m);  // every member absent (see Members)
     top_level_ = 0;
     if (untrusted_json.size() > kArena) return JwtError::too_large;
     if (read_flat(untrusted_json, strings)) return {};
-    members_.fill(Member{});  // whatever the fast path kept before it gave up
+    members_.m.fill(Member{});  // whatever the fast path kept before it gave up
     top_level_ = 0;
     State state(*this);
     json::parse_options options;
