@@ -11,6 +11,12 @@
 #include <optional>
 #include <thread>
 
+#if defined(__linux__)
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
+
 namespace bulwark::db {
 namespace detail {
 namespace {
@@ -74,23 +80,55 @@ Sql begin_sql(Backend backend, Isolation isolation) {
     return "BEGIN ISOLATION LEVEL READ COMMITTED";
 }
 
+#if defined(__linux__)
+static_assert(sizeof(std::atomic<std::uint32_t>) == sizeof(std::uint32_t) && std::atomic<std::uint32_t>::is_always_lock_free);
+
+// The gate's waiters sleep on a futex: unlike std::atomic::wait it takes a timeout, and unlike a
+// condition variable it needs no mutex to wake up from. A wake may reach a word whose waiter has
+// already gone (seen its state and returned): the kernel then wakes no one, or gives a spurious
+// wake-up to a later waiter on that address, which every waiter here and in glibc re-checks.
+void futex_wait(std::atomic<std::uint32_t>& word, std::uint32_t expected, const timespec* relative) noexcept {
+    syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), FUTEX_WAIT_PRIVATE, expected, relative, nullptr, 0);
+}
+void futex_wake(std::atomic<std::uint32_t>& word) noexcept {
+    syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
+}
+#else
+void futex_wait(std::atomic<std::uint32_t>& word, std::uint32_t expected, const timespec* relative) noexcept {
+    if (relative == nullptr) word.wait(expected, std::memory_order_acquire);
+    else std::this_thread::sleep_for(std::chrono::microseconds(200));
+}
+void futex_wake(std::atomic<std::uint32_t>& word) noexcept { word.notify_all(); }
+#endif
+
 }  // namespace
 
-bool WriterGate::wait_turn(Waiter& me, std::unique_lock<std::mutex>& lock, std::chrono::milliseconds timeout) {
+WriterGate::State WriterGate::wait_turn(Waiter& me, std::unique_lock<std::mutex>& lock, std::chrono::milliseconds timeout) {
     (tail_ ? tail_->next : head_) = &me;
     tail_ = &me;
+    lock.unlock();
     const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (!me.granted && !me.taken) {
-        if (me.turn.wait_until(lock, deadline) == std::cv_status::timeout && !me.granted && !me.taken) {
-            // Out of the line; the turn was never handed to us, so nothing else to undo.
-            Waiter* prev = nullptr;
-            for (Waiter* w = head_; w != &me; w = w->next) prev = w;
-            (prev ? prev->next : head_) = me.next;
-            if (tail_ == &me) tail_ = prev;
-            return false;
-        }
+    for (;;) {
+        if (const auto s = me.state.load(std::memory_order_acquire); s != in_line) return static_cast<State>(s);
+        const auto left = deadline - std::chrono::steady_clock::now();
+        if (left <= std::chrono::nanoseconds::zero()) break;
+        const auto secs = std::chrono::duration_cast<std::chrono::seconds>(left);
+        const timespec relative{static_cast<time_t>(secs.count()),
+                                static_cast<long>(std::chrono::nanoseconds(left - secs).count())};
+        futex_wait(me.state, in_line, &relative);
     }
-    return true;
+    // The turn and a group change the state under the mutex: looked at under it, this is final.
+    lock.lock();
+    const auto s = static_cast<State>(me.state.load(std::memory_order_acquire));
+    if (s == in_line) {
+        // Out of the line; the turn was never handed to us, so nothing else to undo.
+        Waiter* prev = nullptr;
+        for (Waiter* w = head_; w != &me; w = w->next) prev = w;
+        (prev ? prev->next : head_) = me.next;
+        if (tail_ == &me) tail_ = prev;
+    }
+    lock.unlock();
+    return s;
 }
 
 bool WriterGate::enter(std::chrono::milliseconds timeout) {
@@ -100,24 +138,26 @@ bool WriterGate::enter(std::chrono::milliseconds timeout) {
         return true;
     }
     Waiter me;
-    return wait_turn(me, lock, timeout);
+    return wait_turn(me, lock, timeout) == granted;
 }
 
 WriterGate::Turn WriterGate::enter_write(GroupWrite& write, std::chrono::milliseconds timeout,
                                          std::vector<GroupWrite*>& group) {
     std::unique_lock lock(mutex_);
-    write.done = false;
     if (!held_) {
         held_ = true;
     } else {
         Waiter me;
         me.write = &write;
-        write.wake = &me.turn;
-        if (!wait_turn(me, lock, timeout)) return Turn::timed_out;
-        if (me.taken) {
-            // The leader reads `write` until it sets done; no timeout here, its statements have theirs.
-            while (!write.done) me.turn.wait(lock);
-            return Turn::joined;
+        write.waiter = &me;
+        switch (wait_turn(me, lock, timeout)) {
+            case in_line: return Turn::timed_out;
+            case granted: lock.lock(); break;
+            case taken:
+            case done:
+                // The leader reads `write` until it sets done; no timeout here, its statements have theirs.
+                while (me.state.load(std::memory_order_acquire) != done) futex_wait(me.state, taken, nullptr);
+                return Turn::joined;
         }
     }
     take_followers(write, group);
@@ -128,40 +168,42 @@ void WriterGate::take_followers(GroupWrite& own, std::vector<GroupWrite*>& group
     group.clear();
     group.push_back(&own);
     // Only the writes at the head of the line, in order: one that needs the turn alone stops
-    // the group, so no one is overtaken.
+    // the group, so no one is overtaken. A follower sleeps on until finish_group.
     while (head_ != nullptr && head_->write != nullptr && group.size() < kMaxGroupWrites) {
         Waiter* w = head_;
         head_ = w->next;
         if (head_ == nullptr) tail_ = nullptr;
-        w->taken = true;
+        w->state.store(taken, std::memory_order_relaxed);
         group.push_back(w->write);
     }
 }
 
 void WriterGate::finish_group(std::span<GroupWrite* const> group) noexcept {
-    std::lock_guard lock(mutex_);
+    // The next leader first: its commit is the longest wait of everyone behind it.
+    leave();
     for (std::size_t i = 1; i < group.size(); ++i) {
-        group[i]->done = true;
-        group[i]->wake->notify_one();  // under the lock: the waiter's node lives on its stack until it wakes
+        auto* w = static_cast<Waiter*>(group[i]->waiter);
+        // From this store on, the follower may return: its write and waiter are not read again.
+        w->state.store(done, std::memory_order_release);
+        futex_wake(w->state);
     }
-    leave_locked();
 }
 
 void WriterGate::leave() noexcept {
-    std::lock_guard lock(mutex_);
-    leave_locked();
-}
-
-void WriterGate::leave_locked() noexcept {
-    Waiter* next = head_;
-    if (next == nullptr) {
-        held_ = false;
-        return;
+    Waiter* next = nullptr;
+    {
+        std::lock_guard lock(mutex_);
+        next = head_;
+        if (next == nullptr) {
+            held_ = false;
+            return;
+        }
+        head_ = next->next;
+        if (head_ == nullptr) tail_ = nullptr;
+        next->state.store(granted, std::memory_order_release);
     }
-    head_ = next->next;
-    if (head_ == nullptr) tail_ = nullptr;
-    next->granted = true;
-    next->turn.notify_one();  // under the lock: the waiter's node lives on its stack until it wakes
+    // Woken outside the mutex, which it takes at once to gather its group.
+    futex_wake(next->state);
 }
 
 Engine::Engine(ParsedUrl url, Options options) : url_(std::move(url)), options_(options) {
@@ -251,15 +293,21 @@ void Engine::release(std::unique_ptr<Connection> conn) {
         if (hot_.compare_exchange_strong(empty, conn.get())) {
             conn.release();
             if (waiting_ == 0) return;
-            std::lock_guard lock(mutex_);
+            // Taking the mutex orders this after a waiter's look at hot_; the signal goes after
+            // it is let go, so the waiter wakes to a free mutex instead of queueing for it.
+            { std::lock_guard lock(mutex_); }
             freed_.notify_one();
             return;
         }
     }
-    std::lock_guard lock(mutex_);
-    if (broken) --open_;
-    else idle_.push_back(std::move(conn));
-    if (waiting_ > 0) freed_.notify_one();
+    bool signal = false;
+    {
+        std::lock_guard lock(mutex_);
+        if (broken) --open_;
+        else idle_.push_back(std::move(conn));
+        signal = waiting_ > 0;
+    }
+    if (signal) freed_.notify_one();
 }
 
 void Engine::notify_waiter() {

@@ -159,9 +159,8 @@ public:
         Sql sql;
         std::span<const Param> params;
         Result<std::int64_t, DbError> result = std::int64_t{0};  // set by whoever runs it
-        // Gate state, under the gate's mutex.
-        std::condition_variable* wake = nullptr;
-        bool done = false;
+        // Set by take_followers (under the gate's mutex): the waiter to wake once `result` is set.
+        void* waiter = nullptr;
     };
     enum class Turn { lead, joined, timed_out };
     // At most this many writes per group: bounds the leader's transaction (and so the wait of
@@ -181,18 +180,19 @@ public:
     void leave() noexcept;
 
 private:
+    // A waiter sleeps on its own word, not on a condition variable of the gate's mutex: woken, it
+    // goes on without taking the mutex again, so a group's followers do not queue for the lock
+    // the leader still holds (on a busy core each wake-up under it cost a second sleep).
+    enum State : std::uint32_t { in_line = 0, granted = 1, taken = 2, done = 3 };
     struct Waiter {
-        std::condition_variable turn;
+        std::atomic<std::uint32_t> state{in_line};  // changed under the mutex, but `done`
         GroupWrite* write = nullptr;  // set for enter_write: may be taken into a group
-        bool granted = false;
-        bool taken = false;  // taken into a leader's group (out of the line)
         Waiter* next = nullptr;
     };
-    // wait_turn: `me` in line until granted the turn or taken into a group; false (out of the
-    // line again) when `timeout` passed first.
-    bool wait_turn(Waiter& me, std::unique_lock<std::mutex>& lock, std::chrono::milliseconds timeout);
+    // wait_turn: `me` in line until granted the turn or taken into a group (its state then);
+    // in_line (out of the line again) when `timeout` passed first. Called and returns unlocked.
+    State wait_turn(Waiter& me, std::unique_lock<std::mutex>& lock, std::chrono::milliseconds timeout);
     void take_followers(GroupWrite& own, std::vector<GroupWrite*>& group);
-    void leave_locked() noexcept;
     std::mutex mutex_;
     bool held_ = false;  // while false, no one waits (leave hands over directly)
     Waiter* head_ = nullptr;
