@@ -58,7 +58,11 @@ bulwark::db::Database open_database(const bulwark::Config& config) {
     std::filesystem::create_directories(config.instance_dir);
     std::filesystem::permissions(config.instance_dir, std::filesystem::perms::owner_all,
                                  std::filesystem::perm_options::replace);
-    auto db = bulwark::db::Database::open(config.database_url);
+    // A connection per worker thread (ServerOptions' default pool: 4 per core, at least 16): a
+    // handler waiting for its write's group commit keeps its connection, and with fewer
+    // connections than workers the rest queued for one before they could queue for the commit.
+    const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+    auto db = bulwark::db::Database::open(config.database_url, {.max_connections = std::max(16u, 4 * cores)});
     // The URL may hold a password: only the error's fixed message is shown.
     if (!db) throw std::runtime_error("database: " + std::string(db.error().message()));
     const auto dir = detail::resource_dir(config) / "migrations" /
