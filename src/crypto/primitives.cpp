@@ -175,7 +175,9 @@ __attribute__((target("avx2"))) void decode_url_avx2(const unsigned char* in, st
 }
 
 bool has_avx2() noexcept {
-    static const bool yes = __builtin_cpu_supports("avx2");
+    // __builtin_cpu_init first: a decode may run in another object's static initializer,
+    // before the runtime's own CPU probe has.
+    static const bool yes = (__builtin_cpu_init(), __builtin_cpu_supports("avx2"));
     return yes;
 }
 #endif
