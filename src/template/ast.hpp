@@ -9,6 +9,7 @@
 #include <bulwark/template.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -92,6 +93,8 @@ struct Compiled {
     Limits limits;
     mutable std::atomic<std::size_t> size_hint{0};  // last output size: one allocation per render
     std::vector<std::pair<std::filesystem::path, std::filesystem::file_time_type>> files;
+    // Development (auto_reload): when `files` were last found unchanged; under the Environment's mutex.
+    mutable std::chrono::steady_clock::time_point checked_at{};
 };
 }  // namespace bulwark::tmpl
 
