@@ -288,24 +288,28 @@ def main():
          "bounded hash queue); the Flask peer in the same run: 50.2 ms -> 2.15 s = 42.8x", "<= 3x", "yes (barely)"),
         ("session cost (`bench/reference`, in process, Debug)", "logged-in GET / vs anonymous: +71% CPU (memory), "
          "+122% (SQLite), +227% (Redis, one round trip)", "reported", ""),
-        ("JWT HS256 verify with claims (`bench/jwt/compare.sh`, 3 interleaved rounds, session 5, quiet)",
-         "`Manager::verify` (claims and revocation lookup) 1.49M/s per CPU second, 19.7x PyJWT (18.9-20.6x by "
-         "round; 22.1x (21.8-22.1x) in the author's loaded rounds; session 4 quiet 19.0x); 0.377 of the keyed HMAC "
-         "alone; ES256 1.30x PyJWT and 0.98x the raw EVP verify, EdDSA 1.17x and 1.02x",
-         ">= 400k/s and >= 20x PyJWT", "400k/s yes; 20x no (19.7x quiet)"),
+        ("JWT HS256 verify with claims (`bench/jwt/compare.sh`, 5 interleaved rounds, session 6, quiet)",
+         "`Manager::verify` (claims and revocation lookup) 1.35M/s per CPU second, 26.7x PyJWT (25.4-34.7x by "
+         "round; session 5 quiet 19.7x); 0.366 of the keyed HMAC alone; instructions per verify 17,741 -> 16,025 "
+         "(callgrind; Bulwark's own 6,025 -> 4,309, the rest SHA-256): an AVX2 base64url decode, known claim names "
+         "read in one load, claim strings read in place; ES256 1.41x PyJWT and 0.98x the raw EVP verify, EdDSA 1.29x "
+         "and 0.98x", ">= 400k/s and >= 20x PyJWT", "yes"),
         ("template page render (`bench/template/compare.sh`)", "29.4x Jinja2 (median of 5 interleaved rounds, "
          "19.0-30.4x)", ">= 20x", "yes in 4 of 5 rounds"),
         ("HTML sanitizer", "8.7-17.4x bleach (MB/s)", "", ""),
-        ("SQLite point select / insert (`bench/db/instructions.sh`, session 5)", "instructions per call, callgrind, "
-         "20,000 calls each: select raw 7,798 / Bulwark `one()` 8,671 = 0.899 (0.857 in session 4), `first()` "
-         "(no check for a second row) 8,404 = 0.928; insert raw 14,134 / Bulwark 14,932 = 0.947. Per second "
-         "(`bench_db`, 10 interleaved repetitions, quiet): select Bulwark 208k/s against raw 168k/s (the raw "
-         "loop's own connection is slower per call than Bulwark's), insert 54.4k/s against 57.4k/s = 0.948",
-         ">= 0.9", "insert yes; select per second yes, by instructions 0.899 (no)"),
-        ("PostgreSQL point select / insert (`bench_db --benchmark_filter=BM_pg_`, per wall-clock second, 10 "
-         "interleaved repetitions, session 5, quiet)", "select Bulwark 23.8k/s against raw libpq 23.5k/s = 1.015, "
-         "insert 3.04k/s against 3.26k/s = 0.933; client process instructions (callgrind) 4,243 / 5,107 = 0.831 "
-         "per select, 3,006 / 3,885 = 0.774 per insert beside a loopback round trip of ~40 µs", ">= 0.9", "yes (per second)"),
+        ("SQLite point select / insert (`bench/db/instructions.sh` and `bench_db`, session 6)", "instructions per "
+         "call, callgrind, 20,000 calls each, against a fair raw loop (the same settings, on the same filled and "
+         "closed file, one prepared statement reset and rebound): select raw 7,741 / Bulwark `one()` 8,401 = 0.921, "
+         "`first()` 8,134 = 0.952; insert raw 14,058 / Bulwark 14,874 = 0.945. Per CPU second (quiet, 5 "
+         "repetitions): `BM_sqlite_point_select_interleaved` (turns of 256 calls on one thread) 0.947, the separate "
+         "select rows 116.5k/s against 123.0k/s = 0.947, insert 42.3k/s against 42.2k/s = 1.00. (Session 5's raw "
+         "loop was slower than Bulwark per second: its connection opened the file with an empty WAL, which costs an "
+         "fstat per read.)", ">= 0.9", "yes"),
+        ("PostgreSQL point select / insert (`bench_db --benchmark_filter=BM_pg_`, per wall-clock second, "
+         "interleaved repetitions, session 6, quiet)", "select Bulwark 22.5k/s against raw libpq 20.6k/s = 1.09 "
+         "(10 repetitions; 0.91 in a 5-repetition run: the loopback round trip's noise is ±10%), insert 3.23k/s "
+         "against 3.32k/s = 0.971; client process instructions (callgrind) 4,243 / 5,111 = 0.830 per select, "
+         "3,006 / 3,883 = 0.774 per insert beside a loopback round trip of ~40 µs", ">= 0.9", "yes (per second)"),
         ("1 GiB streamed upload (`bench/upload/upload_1g.py --limit --flask-patched --rounds 3`, session 5, quiet)",
          "Bulwark 638 MB/s (603-692), server CPU 110 ms per 100 MiB (user 17), peak RSS 39.2 MiB; the limit server "
          "1,054 MB/s, 49 ms; Flask peer with its limit raised 190 MB/s, 550 ms, 87.8 MiB (as shipped, 16 MiB: "
@@ -319,11 +323,13 @@ def main():
          "and 1.027 for GET, 1.084 and 1.000 for POST over two runs: within the noise (~0.01-0.15 µs/request)",
          "no measurable cost", "yes"),
         ("soak (`make soak`, Release, 600 s, 8 clients each from its own loopback address, an attacker's login "
-         "bursts, 500 slow-loris in the middle; session 4, beside a CI run)", "196,522 answers, 0 x 5xx, 0 "
-         "unanswered, no crash, clean stop; ordinary logins 245 x 200, the attacker 21,982 x 429 + 50 x 401; RSS "
-         "baseline 28.5 MiB after a warm-up at the load's peak, last fifth +9.3%, idle at the end +8.3% (by tenth: "
-         "30.0 28.0 28.5 28.9 32.6 32.9 33.2 30.7 30.9 31.4); fds flat but the SQLite pool (5 -> 6 connections); "
-         "ordinary p99 15.4 ms before slow-loris, 9.5 ms during", "no 5xx, RSS within 10%, no fd leak", "yes"),
+         "bursts, 500 slow-loris in the middle; session 6, after the writer-gate change, beside parallel builds, "
+         "load average 4-8)", "185,996 answers (15,261 comments, 6,454 uploads), 0 x 5xx, 0 unanswered, no crash, "
+         "clean stop; ordinary logins 238 x 200, the attacker 19,342 x 429 + 50 x 401; RSS baseline 32.8 MiB after "
+         "a warm-up at the load's peak, last fifth +5.6%, idle at the end +5.9% (by tenth: 34.6 32.6 32.9 33.0 35.9 "
+         "36.4 36.6 34.2 34.4 34.8); 27 fds after warm-up and after the load (SQLite pool 7 -> 7 connections); "
+         "ordinary p99 27.7 ms before slow-loris, 31.4 ms during (median 1.7 ms) on the loaded machine. Session 4: "
+         "196,522 answers, RSS +9.3%", "no 5xx, RSS within 10%, no fd leak", "yes"),
     ]
     for name, figure, target, met in micro:
         add(f"| {name} | {figure} | {target} | {met} |")
