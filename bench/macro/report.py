@@ -304,7 +304,9 @@ def main():
          "repetitions): `BM_sqlite_point_select_interleaved` (turns of 256 calls on one thread) 0.947, the separate "
          "select rows 116.5k/s against 123.0k/s = 0.947, insert 42.3k/s against 42.2k/s = 1.00. (Session 5's raw "
          "loop was slower than Bulwark per second: its connection opened the file with an empty WAL, which costs an "
-         "fstat per read.)", ">= 0.9", "yes"),
+         "fstat per read.) Against Python's sqlite3 module on the same queries (`bench/db/sqlite_bench.py`, per CPU "
+         "second, 3 alternating rounds, quiet): select 156-161k/s against 145-150k/s (1.04-1.11x), insert "
+         "52.8-56.4k/s against 51.3-51.7k/s (1.03-1.10x): both are thin layers over the same C library", ">= 0.9", "yes"),
         ("PostgreSQL point select / insert (`bench_db --benchmark_filter=BM_pg_`, per wall-clock second, "
          "interleaved repetitions, session 6, quiet)", "select Bulwark 22.5k/s against raw libpq 20.6k/s = 1.09 "
          "(10 repetitions; 0.91 in a 5-repetition run: the loopback round trip's noise is ±10%), insert 3.23k/s "
