@@ -96,9 +96,10 @@ void build(bulwark::App& app, const bulwark::Config& config) {
                                                             state->services.store);
     // Hashing is slow on purpose; a small pool with a queue bound turns a login flood into
     // 503s instead of starving every other request. A login waiting for the pool holds a
-    // worker thread (ServerOptions' default: 4 per core, at least 4), so hashing plus its
-    // queue may take at most half of them: with a queue of 64, 32 flooding clients held all 8
-    // workers of a 2-core machine and GET / waited seconds behind them (bench/macro/login_flood.py).
+    // worker thread, so hashing plus its queue may take at most half of 4 per core (the server
+    // now has at least 16 workers, so this is a quarter there or less): with a queue of 64, 32
+    // flooding clients held all 8 workers a 2-core machine had then, and GET / waited seconds
+    // behind them (bench/macro/login_flood.py).
     // The machine's cores, not usable_cores(): pinned to one core, 1 hashing + 1 waiting made
     // two clients logging in back to back get 503s (a slot is free only after the answer is sent).
     const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
