@@ -177,7 +177,8 @@ protected:
 
 // 500 failed logins at once from one address, half to each instance, each with a different
 // unknown username (so the per-account lock never fires): the route's "5 per minute" per
-// client address is counted in Redis, so exactly 5 get through across both instances.
+// client address is counted in Redis, so exactly 5 get through across both instances (at most 5
+// when Redis answered an instance too late for some: those are refused with 503, fail closed).
 TEST_F(ScaleOut, LoginRateLimitHoldsAcrossInstances) {
     ASSERT_NO_FATAL_FAILURE(start_servers());
     constexpr int kThreads = 20, kPerThread = 25, kTotal = kThreads * kPerThread;
@@ -213,7 +214,7 @@ TEST_F(ScaleOut, LoginRateLimitHoldsAcrossInstances) {
     }
     for (auto& th : threads) th.join();
 
-    int unanswered = 0, limited = 0, limited_on[2] = {0, 0};
+    int unanswered = 0, limited = 0, limited_on[2] = {0, 0}, unavailable = 0;
     std::map<int, int> others;
     for (int k = 0; k < kTotal; ++k) {
         const auto& r = replies[k];
@@ -223,6 +224,11 @@ TEST_F(ScaleOut, LoginRateLimitHoldsAcrossInstances) {
             ++limited;
             ++limited_on[k % 2];
             EXPECT_TRUE(r.header("Retry-After")) << "429 without Retry-After";
+        } else if (r.status == 503 && r.body.find("Server busy") == std::string::npos) {
+            // The limiter's store did not answer within its timeout (a loaded machine): the
+            // attempt is refused, fail closed, not let through. Redis may still have counted it.
+            ++unavailable;
+            EXPECT_TRUE(r.header("Retry-After")) << "503 without Retry-After";
         } else {
             ++others[r.status];
             if (r.status == 503) {
@@ -233,8 +239,14 @@ TEST_F(ScaleOut, LoginRateLimitHoldsAcrossInstances) {
     EXPECT_EQ(unanswered, 0);
     int passed = 0;
     for (const auto& [status, count] : others) passed += count;
-    EXPECT_EQ(passed, 5) << "attempts not limited (5 per minute per address, across both instances)";
-    EXPECT_EQ(limited, kTotal - 5);
+    EXPECT_EQ(passed + limited + unavailable, kTotal);
+    EXPECT_LE(passed, 5) << "attempts not limited (5 per minute per address, across both instances)";
+    if (unavailable == 0) {
+        EXPECT_EQ(passed, 5) << "attempts not limited (5 per minute per address, across both instances)";
+    } else {
+        // A refused attempt may have been one of the 5 the store counted as allowed.
+        EXPECT_GE(passed + unavailable, 5);
+    }
     // Every attempt that got through was hashed and refused, the same for an unknown user; or,
     // when it found the instance's password-hash pool and its queue full (2 cores: 2 hashing, 2
     // waiting), shed with 503 and Retry-After. Nothing else.
